@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from openitsms.api import api
+
+admin.site.site_header = "OpenITSMS administration"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("accounts/", include("openitsms.accounts.urls")),
+    path("", include("openitsms.tenancy.urls")),
+    path("", include("openitsms.audit.urls")),
+    path("", include("openitsms.jobs.urls")),
+]
