@@ -3,7 +3,7 @@ from datetime import datetime
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Field, Router, Schema
+from ninja import Status, Field, Router, Schema
 
 from openitsms.accounts.models import ApiToken
 
@@ -34,13 +34,13 @@ def token_list(request: HttpRequest) -> list[ApiToken]:
 
 
 @router.post("/tokens", response={201: TokenCreatedOut}, summary="Create a token (shown once)")
-def token_create(request: HttpRequest, payload: TokenIn) -> tuple[int, dict[str, object]]:
+def token_create(request: HttpRequest, payload: TokenIn) -> Status:
     token, clear = ApiToken.issue(user=request.auth, name=payload.name)  # type: ignore[attr-defined]
-    return 201, {**TokenOut.from_orm(token).dict(), "token": clear}
+    return Status(201, {**TokenOut.from_orm(token).dict(), "token": clear})
 
 
 @router.delete("/tokens/{token_id}", response={204: None}, summary="Revoke a token")
-def token_revoke(request: HttpRequest, token_id: int) -> tuple[int, None]:
+def token_revoke(request: HttpRequest, token_id: int) -> Status:
     token = get_object_or_404(ApiToken.objects.active(), pk=token_id, user=request.auth)  # type: ignore[attr-defined]
     token.revoke()
-    return 204, None
+    return Status(204, None)

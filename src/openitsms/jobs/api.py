@@ -4,7 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Status, Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 
 from openitsms.jobs.actions import start_job
@@ -41,6 +41,17 @@ def _visible(request: HttpRequest):  # type: ignore[no-untyped-def]
     return jobs
 
 
+@router.post("/orgs/{org}/jobs/audit-verify", response={202: JobOut}, summary="Verify the audit trail")
+def job_audit_verify(request: HttpRequest, org: str) -> Status:
+    job = start_job(
+        organisation=request.org,  # type: ignore[attr-defined]
+        user=request.auth,  # type: ignore[attr-defined]
+        kind="audit_verify",
+        title="Verify the audit trail",
+    )
+    return Status(202, job)
+
+
 @router.get("/orgs/{org}/jobs", response=list[JobOut], summary="Background jobs")
 @paginate(PageNumberPagination)
 def job_list(request: HttpRequest, org: str):  # type: ignore[no-untyped-def]
@@ -50,14 +61,3 @@ def job_list(request: HttpRequest, org: str):  # type: ignore[no-untyped-def]
 @router.get("/orgs/{org}/jobs/{job_id}", response=JobOut, summary="One job's progress and outcome")
 def job_detail(request: HttpRequest, org: str, job_id: int) -> Job:
     return get_object_or_404(_visible(request), pk=job_id)
-
-
-@router.post("/orgs/{org}/jobs/audit-verify", response={202: JobOut}, summary="Verify the audit trail")
-def job_audit_verify(request: HttpRequest, org: str) -> tuple[int, Job]:
-    job = start_job(
-        organisation=request.org,  # type: ignore[attr-defined]
-        user=request.auth,  # type: ignore[attr-defined]
-        kind="audit_verify",
-        title="Verify the audit trail",
-    )
-    return 202, job

@@ -3,7 +3,7 @@ from datetime import datetime
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Status, Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 
 from openitsms.tenancy import actions
@@ -112,11 +112,11 @@ def member_update(request: HttpRequest, org: str, member_id: int, payload: Membe
 
 
 @router.delete("/orgs/{org}/members/{member_id}", response={204: None}, summary="Remove a member")
-def member_delete(request: HttpRequest, org: str, member_id: int) -> tuple[int, None]:
+def member_delete(request: HttpRequest, org: str, member_id: int) -> Status:
     api_require(request, can_manage_members, "Only owners can remove members.")
     membership = get_object_or_404(Membership, pk=member_id, organisation=request.org)  # type: ignore[attr-defined]
     actions.remove_member(membership=membership)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/orgs/{org}/invitations", response=list[InvitationOut])
@@ -127,7 +127,7 @@ def invitation_list(request: HttpRequest, org: str):  # type: ignore[no-untyped-
 
 
 @router.post("/orgs/{org}/invitations", response={201: InvitationCreatedOut}, summary="Invite by email")
-def invitation_create(request: HttpRequest, org: str, payload: InvitationIn) -> tuple[int, dict[str, object]]:
+def invitation_create(request: HttpRequest, org: str, payload: InvitationIn) -> Status:
     api_require(request, can_manage_members, "Only owners can invite members.")
     from django.core.validators import validate_email
 
@@ -139,14 +139,14 @@ def invitation_create(request: HttpRequest, org: str, payload: InvitationIn) -> 
         invited_by=request.auth,  # type: ignore[attr-defined]
     )
     data = InvitationOut.from_orm(invitation).dict()
-    return 201, {**data, "accept_url": link}
+    return Status(201, {**data, "accept_url": link})
 
 
 @router.delete("/orgs/{org}/invitations/{invitation_id}", response={204: None})
-def invitation_delete(request: HttpRequest, org: str, invitation_id: int) -> tuple[int, None]:
+def invitation_delete(request: HttpRequest, org: str, invitation_id: int) -> Status:
     api_require(request, can_manage_members, "Only owners can revoke invitations.")
     invitation = get_object_or_404(
         Invitation.objects.pending(), pk=invitation_id, organisation=request.org  # type: ignore[attr-defined]
     )
     actions.revoke_invitation(invitation=invitation)
-    return 204, None
+    return Status(204, None)
