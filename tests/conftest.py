@@ -160,24 +160,23 @@ def _audit_trigger_sql(kind: str) -> list[str]:
 
 
 @pytest.fixture
-def _audit_triggers_restored(django_db_blocker: Any) -> Iterator[None]:
-    yield
+def audit_triggers(db: Any) -> None:
+    """Make sure the append-only triggers exist (a transactional test before may have dropped them)."""
     from django.db import connection
 
-    with django_db_blocker.unblock(), connection.cursor() as cursor:
+    with connection.cursor() as cursor:
         for sql in _audit_trigger_sql("create"):
             if connection.vendor == "postgresql" and "CREATE TRIGGER" in sql:
-                cursor.execute(sql.replace("CREATE TRIGGER", "CREATE OR REPLACE TRIGGER"))
-            else:
-                cursor.execute(sql)
+                sql = sql.replace("CREATE TRIGGER", "CREATE OR REPLACE TRIGGER")
+            cursor.execute(sql)
 
 
 @pytest.fixture
-def transactional_audit(_audit_triggers_restored: None, transactional_db: Any) -> Iterator[None]:
-    """A transactional database whose append-only audit table can still be emptied after the test.
+def transactional_audit(transactional_db: Any) -> Iterator[None]:
+    """A transactional database whose append-only audit table can be emptied after the test.
 
-    The flush that ends a transactional test deletes every row; the triggers are dropped just
-    before it and put back just after it.
+    The flush that ends a transactional test deletes every row, which the triggers refuse, so
+    they are dropped just before it. Tests that rely on the triggers request ``audit_triggers``.
     """
     yield
     from django.db import connection

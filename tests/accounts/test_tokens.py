@@ -7,13 +7,14 @@ from openitsms.accounts.models import ApiToken, hash_token
 
 
 def test_token_created_in_the_pages_is_shown_once_and_stored_hashed(owner_client, owner, api):
-    response = owner_client.post(reverse("accounts:token_list"), {"name": "nightly export"})
+    response = owner_client.post(reverse("accounts:token_list"), {"name": "nightly export"}, follow=True)
     page = response.content.decode()
     token = ApiToken.objects.get(user=owner)
     start = page.index('<code class="token">') + len('<code class="token">')
     clear = page[start : page.index("</code>", start)]
     assert clear.startswith("itsms_") and token.token_hash == hash_token(clear)
     assert clear not in owner_client.get(reverse("accounts:token_list")).content.decode()
+    assert ApiToken.objects.filter(user=owner).count() == 1
     assert api("get", "/api/v1/me", clear).json()["username"] == "alice"
 
 

@@ -18,8 +18,8 @@ def _untriggered(sql, params=()):
             cursor.execute(sql, params)
             cursor.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER USER")
         else:
-            cursor.execute("DROP TRIGGER audit_event_no_update")
-            cursor.execute("DROP TRIGGER audit_event_no_delete")
+            cursor.execute("DROP TRIGGER IF EXISTS audit_event_no_update")
+            cursor.execute("DROP TRIGGER IF EXISTS audit_event_no_delete")
             cursor.execute(sql, params)
 
 
@@ -58,7 +58,7 @@ def test_each_entry_links_to_the_one_before(trail):
     assert verify_chain()[1] == []
 
 
-def test_the_database_refuses_updates_and_deletes(trail):
+def test_the_database_refuses_updates_and_deletes(trail, audit_triggers):
     event = AuditEvent.objects.order_by("seq").first()
     with pytest.raises(DatabaseError), transaction.atomic():
         AuditEvent.objects.filter(pk=event.pk).update(object_repr="forged")

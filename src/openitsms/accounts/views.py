@@ -35,13 +35,16 @@ def profile(request: HttpRequest) -> HttpResponse:
 @login_required
 def token_list(request: HttpRequest) -> HttpResponse:
     form = ApiTokenForm()
-    new_token = None
+    # The clear token survives exactly one redirect in the session, so that reloading the page
+    # neither shows it again nor re-posts the form and creates a second token.
+    new_token = request.session.pop("new_api_token", None)
     if request.method == "POST":
         form = ApiTokenForm(request.POST)
         if form.is_valid():
-            token, new_token = ApiToken.issue(user=request.user, name=form.cleaned_data["name"])
+            token, clear = ApiToken.issue(user=request.user, name=form.cleaned_data["name"])
+            request.session["new_api_token"] = clear
             messages.success(request, f"Token “{token.name}” created. Copy it now: it is shown once.")
-            form = ApiTokenForm()
+            return redirect("accounts:token_list")
     tokens = ApiToken.objects.filter(user=request.user)
     return render(
         request, "accounts/token_list.html", {"tokens": tokens, "form": form, "new_token": new_token}
