@@ -39,7 +39,9 @@ def make_user(db: Any) -> Any:
 def org(db: Any) -> Any:
     from openitsms.tenancy.models import Organisation
 
-    return Organisation.objects.create(name="Northwind", slug="northwind", time_zone="Europe/London")
+    return Organisation.objects.create(
+        name="Northwind", slug="northwind", time_zone="Europe/London"
+    )
 
 
 @pytest.fixture
@@ -161,7 +163,7 @@ def _audit_trigger_sql(kind: str) -> list[str]:
 
 @pytest.fixture
 def audit_triggers(db: Any) -> None:
-    """Make sure the append-only triggers exist (a transactional test before may have dropped them)."""
+    """Make sure the append-only triggers exist (an earlier transactional test drops them)."""
     from django.db import connection
 
     with connection.cursor() as cursor:

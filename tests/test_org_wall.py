@@ -48,8 +48,12 @@ def victim(org, owner, viewer, make_user, token_for):
     from openitsms.jobs.models import Job
     from openitsms.tenancy import actions
 
-    actions.invite_member(organisation=org, email="invitee@example.com", role="viewer", invited_by=owner)
-    Job.all_orgs.create(organisation=org, kind="audit_verify", title="secret-victim-note", created_by=owner)
+    actions.invite_member(
+        organisation=org, email="invitee@example.com", role="viewer", invited_by=owner
+    )
+    Job.all_orgs.create(
+        organisation=org, kind="audit_verify", title="secret-victim-note", created_by=owner
+    )
     token_for(owner)
     org.name = "Northwind"
     org.save()
@@ -60,7 +64,8 @@ def _victim_ids(org, owner) -> dict[str, list[int]]:
     """Primary keys of every record of the victim, by model, found generically."""
     ids: dict[str, list[int]] = {}
     for model in apps.get_models():
-        if not model.__module__.startswith("openitsms."):
+        # The audit trail is reached by object type and id, never by its own primary key.
+        if not model.__module__.startswith("openitsms.") or model._meta.app_label == "audit":
             continue
         fields = {f.name for f in model._meta.get_fields()}
         manager = getattr(model, "all_orgs", model._default_manager)
@@ -112,13 +117,13 @@ def _snapshot(org):
         sorted(Membership.objects.filter(organisation=org).values_list("pk", "role")),
         sorted(Invitation.objects.filter(organisation=org).values_list("pk", "revoked_at")),
         org.__class__.objects.get(pk=org.pk).name,
-        sorted(
-            apps.get_model("accounts", "ApiToken").objects.values_list("pk", "revoked_at")
-        ),
+        sorted(apps.get_model("accounts", "ApiToken").objects.values_list("pk", "revoked_at")),
     )
 
 
-def test_every_page_hides_another_organisations_data(victim, owner, outsider, outsider_client: Client):
+def test_every_page_hides_another_organisations_data(
+    victim, owner, outsider, outsider_client: Client
+):
     ids = _victim_ids(victim, owner)
     assert {"tenancy.membership", "tenancy.invitation", "jobs.job", "accounts.apitoken"} <= set(ids)
     pks = _probe_pks(ids, _victim_ids(outsider_org(outsider), outsider))
@@ -126,7 +131,11 @@ def test_every_page_hides_another_organisations_data(victim, owner, outsider, ou
     before = _snapshot(victim)
     checked = 0
     for name, route, pattern in _walk(get_resolver().url_patterns):
-        if name.split(":")[0] in SKIP_NAMESPACES or name in OPEN_BY_DESIGN or route.startswith("static"):
+        if (
+            name.split(":")[0] in SKIP_NAMESPACES
+            or name in OPEN_BY_DESIGN
+            or route.startswith("static")
+        ):
             continue
         converters = pattern.pattern.converters
         urls = _fill(route, converters, victim, pks, membership)
@@ -136,7 +145,9 @@ def test_every_page_hides_another_organisations_data(victim, owner, outsider, ou
                 response = getattr(outsider_client, method)(url)
                 checked += 1
                 if "org_slug" in converters or "pk" in converters:
-                    assert response.status_code in {404, 405}, f"{method.upper()} {url} gave {response.status_code}"
+                    assert response.status_code in {404, 405}, (
+                        f"{method.upper()} {url} gave {response.status_code}"
+                    )
                 else:
                     body = response.content.decode(errors="replace")
                     for marker in MARKERS:
@@ -145,7 +156,9 @@ def test_every_page_hides_another_organisations_data(victim, owner, outsider, ou
     assert _snapshot(victim) == before
 
 
-def test_every_api_route_hides_another_organisations_data(victim, owner, outsider, token_for, client):
+def test_every_api_route_hides_another_organisations_data(
+    victim, owner, outsider, token_for, client
+):
     token = token_for(outsider)
     ids = _victim_ids(victim, owner)
     all_pks = _probe_pks(ids, _victim_ids(outsider_org(outsider), outsider))
@@ -163,13 +176,21 @@ def test_every_api_route_hides_another_organisations_data(victim, owner, outside
         for url in urls:
             for method in operations:
                 call = getattr(client, method)
-                response = call(
-                    url, data="{}", content_type="application/json",
-                    HTTP_AUTHORIZATION=f"Bearer {token}",
-                ) if method != "get" else call(url, HTTP_AUTHORIZATION=f"Bearer {token}")
+                response = (
+                    call(
+                        url,
+                        data="{}",
+                        content_type="application/json",
+                        HTTP_AUTHORIZATION=f"Bearer {token}",
+                    )
+                    if method != "get"
+                    else call(url, HTTP_AUTHORIZATION=f"Bearer {token}")
+                )
                 checked += 1
                 if "{org}" in path or params:
-                    assert response.status_code == 404, f"{method.upper()} {url} gave {response.status_code}"
+                    assert response.status_code == 404, (
+                        f"{method.upper()} {url} gave {response.status_code}"
+                    )
                     assert response.json()["code"] == "not_found"
                 else:
                     body = response.content.decode()

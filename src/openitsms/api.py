@@ -88,7 +88,10 @@ def _error(status: int, code: str, detail: str, errors: list[Any] | None = None)
 @api.exception_handler(NinjaValidationError)
 def _validation(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     errors = [
-        {"field": ".".join(str(p) for p in e.get("loc", [])[1:]) or None, "message": e.get("msg", "")}
+        {
+            "field": ".".join(str(p) for p in e.get("loc", [])[1:]) or None,
+            "message": e.get("msg", ""),
+        }
         for e in exc.errors
     ]
     return _error(422, "invalid", "The request has invalid values.", errors)
@@ -104,7 +107,7 @@ def _domain_validation(request: HttpRequest, exc: DjangoValidationError) -> Http
         ]
     else:
         errors = [{"field": None, "message": m} for m in exc.messages]
-    return _error(422, "invalid", " ".join(e["message"] for e in errors), errors)
+    return _error(422, "invalid", " ".join(str(e["message"]) for e in errors), errors)
 
 
 @api.exception_handler(AuthenticationError)

@@ -61,7 +61,9 @@ def test_password_reset_sends_a_link_that_sets_a_new_password(client, owner, mai
     path = path.split("://", 1)[1].split("/", 1)[1]
     response = client.get("/" + path, follow=True)
     form_url = response.redirect_chain[-1][0]
-    client.post(form_url, {"new_password1": "brand-new-pass-42", "new_password2": "brand-new-pass-42"})
+    client.post(
+        form_url, {"new_password1": "brand-new-pass-42", "new_password2": "brand-new-pass-42"}
+    )
     owner.refresh_from_db()
     assert owner.check_password("brand-new-pass-42")
 
@@ -69,13 +71,23 @@ def test_password_reset_sends_a_link_that_sets_a_new_password(client, owner, mai
 def test_password_change_requires_the_old_password(owner_client, owner):
     url = reverse("accounts:password_change")
     bad = owner_client.post(
-        url, {"old_password": "nope", "new_password1": "x-new-pass-123", "new_password2": "x-new-pass-123"}
+        url,
+        {
+            "old_password": "nope",
+            "new_password1": "x-new-pass-123",
+            "new_password2": "x-new-pass-123",
+        },
     )
     assert bad.status_code == 200
     owner.refresh_from_db()
     assert owner.check_password(PASSWORD)
     good = owner_client.post(
-        url, {"old_password": PASSWORD, "new_password1": "x-new-pass-123", "new_password2": "x-new-pass-123"}
+        url,
+        {
+            "old_password": PASSWORD,
+            "new_password1": "x-new-pass-123",
+            "new_password2": "x-new-pass-123",
+        },
     )
     assert good.status_code == 302
     owner.refresh_from_db()

@@ -7,7 +7,9 @@ from openitsms.accounts.models import ApiToken, hash_token
 
 
 def test_token_created_in_the_pages_is_shown_once_and_stored_hashed(owner_client, owner, api):
-    response = owner_client.post(reverse("accounts:token_list"), {"name": "nightly export"}, follow=True)
+    response = owner_client.post(
+        reverse("accounts:token_list"), {"name": "nightly export"}, follow=True
+    )
     page = response.content.decode()
     token = ApiToken.objects.get(user=owner)
     start = page.index('<code class="token">') + len('<code class="token">')
@@ -62,7 +64,10 @@ def test_cli_token_create_prints_a_working_token(owner, api):
 
 def test_itsms_command_line_help_lists_the_commands():
     result = subprocess.run(
-        [sys.executable, "-m", "openitsms.cli", "--help"], capture_output=True, text=True, check=True
+        [sys.executable, "-m", "openitsms.cli", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     for command in ["serve", "demo", "worker", "token", "audit", "manage"]:
         assert command in result.stdout

@@ -9,7 +9,9 @@ def test_org_log_shows_this_organisations_entries_only(owner_client, org, other_
     other_org.save()
     org.name = "Northwind Renamed"
     org.save()
-    page = owner_client.get(reverse("audit:org_log", kwargs={"org_slug": org.slug})).content.decode()
+    page = owner_client.get(
+        reverse("audit:org_log", kwargs={"org_slug": org.slug})
+    ).content.decode()
     assert "Northwind Renamed" in page
     assert "Harbour Renamed" not in page
 
@@ -28,7 +30,11 @@ def test_object_history_lists_every_change_of_one_record(owner_client, org, owne
     membership.save()
     url = reverse(
         "audit:object_history",
-        kwargs={"org_slug": org.slug, "object_type": "tenancy.membership", "object_id": membership.pk},
+        kwargs={
+            "org_slug": org.slug,
+            "object_type": "tenancy.membership",
+            "object_id": membership.pk,
+        },
     )
     page = owner_client.get(url).content.decode()
     assert "viewer" in page and "auditor" in page
@@ -38,7 +44,11 @@ def test_object_history_of_another_organisations_record_is_404(outsider_client, 
     membership = Membership.objects.get(user=owner, organisation=org)
     url = reverse(
         "audit:object_history",
-        kwargs={"org_slug": "harbour", "object_type": "tenancy.membership", "object_id": membership.pk},
+        kwargs={
+            "org_slug": "harbour",
+            "object_type": "tenancy.membership",
+            "object_id": membership.pk,
+        },
     )
     assert outsider_client.get(url).status_code == 404
 

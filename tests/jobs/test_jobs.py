@@ -56,14 +56,17 @@ def test_unknown_job_kinds_are_refused(org, owner):
         start_job(organisation=org, user=owner, kind="nope", title="x")
 
 
-def test_database_backend_queues_the_job_until_a_worker_runs_it(
-    settings, org, owner, django_capture_on_commit_callbacks
-):
+def test_database_backend_queues_the_job_until_a_worker_runs_it(settings, transactional_audit):
+    # Transactional: the worker closes and reopens connections like a real worker process.
+    from django.contrib.auth import get_user_model
+
     from openitsms.jobs.actions import start_job
+    from openitsms.tenancy.models import Organisation
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    with django_capture_on_commit_callbacks(execute=True):
-        job = start_job(organisation=org, user=owner, kind="audit_verify", title="Verify")
+    org = Organisation.objects.create(name="Queue", slug="queue")
+    owner = get_user_model().objects.create_user("queuer")
+    job = start_job(organisation=org, user=owner, kind="audit_verify", title="Verify")
     job.refresh_from_db()
     assert job.status == "queued" and job.task_id
     call_command("db_worker", "--batch", "--no-startup-delay", stdout=StringIO(), stderr=StringIO())
@@ -71,7 +74,9 @@ def test_database_backend_queues_the_job_until_a_worker_runs_it(
     assert job.status == "succeeded" and job.result["checked"] >= 1
 
 
-def test_jobs_api_starts_and_reports_a_job(owner, org, token_for, api, django_capture_on_commit_callbacks):
+def test_jobs_api_starts_and_reports_a_job(
+    owner, org, token_for, api, django_capture_on_commit_callbacks
+):
     token = token_for(owner)
     with django_capture_on_commit_callbacks(execute=True):
         response = api("post", f"/api/v1/orgs/{org.slug}/jobs/audit-verify", token)

@@ -26,7 +26,9 @@ def test_owner_invites_by_email_and_the_invitee_joins_with_a_new_account(
     owner_client, org, owner, client, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        response = owner_client.post(members_url(org), {"email": "New@Example.com", "role": "auditor"})
+        response = owner_client.post(
+            members_url(org), {"email": "New@Example.com", "role": "auditor"}
+        )
     assert response.status_code == 302
     invitation = Invitation.objects.get(organisation=org)
     assert invitation.email == "new@example.com" and invitation.role == "auditor"
@@ -38,7 +40,11 @@ def test_owner_invites_by_email_and_the_invitee_joins_with_a_new_account(
 
     accept = client.post(
         reverse("tenancy:invitation_accept", kwargs={"token": token}),
-        {"username": "newbie", "password1": "a-long-new-passw0rd", "password2": "a-long-new-passw0rd"},
+        {
+            "username": "newbie",
+            "password1": "a-long-new-passw0rd",
+            "password2": "a-long-new-passw0rd",
+        },
     )
     assert accept.status_code == 302
     user = get_user_model().objects.get(username="newbie")

@@ -1,9 +1,8 @@
-
 from datetime import datetime
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Status, Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from openitsms.accounts.models import ApiToken
 

@@ -32,8 +32,12 @@ class ApiToken(AuditedModel):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
     )
-    name = models.CharField(max_length=100, help_text="What the token is for, e.g. 'reporting script'.")
-    prefix = models.CharField(max_length=16, editable=False, help_text="First characters, to recognise it.")
+    name = models.CharField(
+        max_length=100, help_text="What the token is for, e.g. 'reporting script'."
+    )
+    prefix = models.CharField(
+        max_length=16, editable=False, help_text="First characters, to recognise it."
+    )
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     expires_at = models.DateTimeField(null=True, blank=True)
@@ -65,7 +69,10 @@ class ApiToken(AuditedModel):
         """Create a token; returns it and the clear text, which is never stored."""
         clear = TOKEN_PREFIX + secrets.token_urlsafe(32)
         token = cls.objects.create(
-            user=user, name=name, prefix=clear[: len(TOKEN_PREFIX) + 6], token_hash=hash_token(clear)
+            user=user,
+            name=name,
+            prefix=clear[: len(TOKEN_PREFIX) + 6],
+            token_hash=hash_token(clear),
         )
         return token, clear
 

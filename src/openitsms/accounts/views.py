@@ -43,11 +43,15 @@ def token_list(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             token, clear = ApiToken.issue(user=request.user, name=form.cleaned_data["name"])
             request.session["new_api_token"] = clear
-            messages.success(request, f"Token “{token.name}” created. Copy it now: it is shown once.")
+            messages.success(
+                request, f"Token “{token.name}” created. Copy it now: it is shown once."
+            )
             return redirect("accounts:token_list")
-    tokens = ApiToken.objects.filter(user=request.user)
+    tokens = ApiToken.objects.filter(user=request.user.pk)
     return render(
-        request, "accounts/token_list.html", {"tokens": tokens, "form": form, "new_token": new_token}
+        request,
+        "accounts/token_list.html",
+        {"tokens": tokens, "form": form, "new_token": new_token},
     )
 
 

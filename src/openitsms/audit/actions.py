@@ -59,7 +59,7 @@ def record_model_change(instance: Any, *, created: bool) -> AuditEvent | None:
     before: dict[str, Any] = getattr(instance, "_audit_snapshot", {}) or {}
     after = instance.audit_values()
     if created:
-        changes = {k: [None, v] for k, v in after.items() if v not in (None, "")}
+        changes = {k: [None, v] for k, v in after.items() if v not in (None, "") and k != "id"}
         action = AuditAction.CREATE
     else:
         changes = {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}

@@ -1,4 +1,3 @@
-
 from datetime import datetime
 from typing import Any
 
@@ -8,6 +7,7 @@ from ninja.pagination import PageNumberPagination, paginate
 
 from openitsms.audit.choices import AuditAction
 from openitsms.audit.models import AuditEvent
+from openitsms.tenancy.access import request_org
 
 router = Router(tags=["audit trail"])
 
@@ -38,7 +38,7 @@ class AuditFilter(Schema):
 @router.get("/orgs/{org}/audit-events", response=list[AuditEventOut], summary="The audit trail")
 @paginate(PageNumberPagination)
 def event_list(request: HttpRequest, org: str, filters: Query[AuditFilter]):  # type: ignore[no-untyped-def]
-    events = AuditEvent.objects.for_org(request.org)  # type: ignore[attr-defined]
+    events = AuditEvent.objects.for_org(request_org(request))
     if filters.action:
         events = events.filter(action=filters.action)
     if filters.object_type:

@@ -17,7 +17,9 @@ class ChainProblem:
         return f"entry #{self.seq}: {self.message}"
 
 
-def verify_chain(progress: Callable[[int, int], None] | None = None) -> tuple[int, list[ChainProblem]]:
+def verify_chain(
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[int, list[ChainProblem]]:
     """Return (entries checked, problems). An empty problem list means the chain is intact."""
     problems: list[ChainProblem] = []
     total = AuditEvent.objects.count()

@@ -99,10 +99,18 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"#{self.seq} {self.get_action_display()} {self.object_repr}".strip()
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise PermissionError("Audit events are append-only and cannot be changed.")
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self) -> str:
-        if self.organisation_id is None:
+        if self.organisation is None:
             return reverse("tenancy:home")
         return reverse("audit:org_log", kwargs={"org_slug": self.organisation.slug})
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise PermissionError("Audit events are append-only and cannot be deleted.")
 
     def payload(self) -> dict[str, Any]:
         return {
@@ -122,14 +130,6 @@ class AuditEvent(models.Model):
     def compute_hash(self) -> str:
         body = json.dumps(self.payload(), sort_keys=True, separators=(",", ":"), ensure_ascii=True)
         return hashlib.sha256(f"{self.prev_hash}|{body}".encode()).hexdigest()
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise PermissionError("Audit events are append-only and cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise PermissionError("Audit events are append-only and cannot be deleted.")
 
 
 class AuditHead(models.Model):
@@ -154,6 +154,7 @@ class AuditedModel(models.Model):
     """
 
     audit_exclude: frozenset[str] = frozenset()
+    _audit_snapshot: dict[str, Any]
 
     class Meta:
         abstract = True

@@ -9,14 +9,14 @@ from django.views.decorators.http import require_POST
 from openitsms.audit.choices import AuditAction
 from openitsms.audit.models import AuditEvent
 from openitsms.jobs.actions import start_job
-from openitsms.tenancy.access import org_view
+from openitsms.tenancy.access import org_view, request_org
 
 PAGE_SIZE = 50
 
 
 @org_view()
 def org_log(request: HttpRequest) -> HttpResponse:
-    org = request.org  # type: ignore[attr-defined]
+    org = request_org(request)
     events = AuditEvent.objects.for_org(org)
     action = request.GET.get("action", "")
     if action in AuditAction.values:
@@ -49,7 +49,7 @@ def org_log(request: HttpRequest) -> HttpResponse:
 
 @org_view()
 def object_history(request: HttpRequest, object_type: str, object_id: str) -> HttpResponse:
-    org = request.org  # type: ignore[attr-defined]
+    org = request_org(request)
     events = AuditEvent.objects.for_org(org).filter(object_type=object_type, object_id=object_id)
     if not events.exists():
         raise Http404("No history for this record in this organisation.")
@@ -57,14 +57,18 @@ def object_history(request: HttpRequest, object_type: str, object_id: str) -> Ht
     return render(
         request,
         "audit/object_history.html",
-        {"events": events, "object_type": object_type, "object_repr": latest.object_repr if latest else ""},
+        {
+            "events": events,
+            "object_type": object_type,
+            "object_repr": latest.object_repr if latest else "",
+        },
     )
 
 
 @require_POST
 @org_view()
 def verify(request: HttpRequest) -> HttpResponse:
-    org = request.org  # type: ignore[attr-defined]
+    org = request_org(request)
     job = start_job(
         organisation=org, user=request.user, kind="audit_verify", title="Verify the audit trail"
     )

@@ -36,7 +36,12 @@ def job_handler(kind: str) -> Callable[[Handler], Handler]:
 
 
 def start_job(
-    *, organisation: Organisation, user: Any, kind: str, title: str, params: dict[str, Any] | None = None
+    *,
+    organisation: Organisation,
+    user: Any,
+    kind: str,
+    title: str,
+    params: dict[str, Any] | None = None,
 ) -> Job:
     if kind not in HANDLERS:
         raise ValueError(f"Unknown job kind {kind!r}.")
@@ -99,4 +104,3 @@ def run_job(job_id: int) -> str:
         message=str(result.get("message", "")),
     )
     return JobStatus.SUCCEEDED
-

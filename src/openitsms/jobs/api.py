@@ -1,15 +1,15 @@
-
 from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Status, Router, Schema
+from ninja import Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from openitsms.jobs.actions import start_job
 from openitsms.jobs.choices import JobStatus
 from openitsms.jobs.models import Job
+from openitsms.tenancy.access import request_membership, request_org
 
 router = Router(tags=["jobs"])
 
@@ -36,15 +36,17 @@ class JobOut(Schema):
 
 def _visible(request: HttpRequest):  # type: ignore[no-untyped-def]
     jobs = Job.objects.select_related("created_by")
-    if not request.membership.can_edit:  # type: ignore[attr-defined]
+    if not request_membership(request).can_edit:
         jobs = jobs.filter(created_by=request.auth)  # type: ignore[attr-defined]
     return jobs
 
 
-@router.post("/orgs/{org}/jobs/audit-verify", response={202: JobOut}, summary="Verify the audit trail")
+@router.post(
+    "/orgs/{org}/jobs/audit-verify", response={202: JobOut}, summary="Verify the audit trail"
+)
 def job_audit_verify(request: HttpRequest, org: str) -> Status:
     job = start_job(
-        organisation=request.org,  # type: ignore[attr-defined]
+        organisation=request_org(request),
         user=request.auth,  # type: ignore[attr-defined]
         kind="audit_verify",
         title="Verify the audit trail",

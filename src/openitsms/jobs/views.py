@@ -4,13 +4,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from openitsms.jobs.models import Job
-from openitsms.tenancy.access import org_view
+from openitsms.tenancy.access import org_view, request_membership
 
 
 def _visible_jobs(request: HttpRequest):  # type: ignore[no-untyped-def]
     """People see the jobs they started; owners and managers see all of the organisation's."""
     jobs = Job.objects.select_related("created_by")
-    if not request.membership.can_edit:  # type: ignore[attr-defined]
+    if not request_membership(request).can_edit:
         jobs = jobs.filter(created_by=request.user)
     return jobs
 

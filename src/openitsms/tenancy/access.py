@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from openitsms.tenancy.models import Membership, Organisation
 from openitsms.tenancy.scoping import org_scope
@@ -61,7 +62,11 @@ def org_view(
                 raise PermissionDenied(message)
             request.org = membership.organisation  # type: ignore[attr-defined]
             request.membership = membership  # type: ignore[attr-defined]
-            with org_scope(membership.organisation):
+            # Dates on the organisation's pages read in its time zone (stored in UTC).
+            with (
+                org_scope(membership.organisation),
+                timezone.override(membership.organisation.time_zone),
+            ):
                 return view(request, *args, **kwargs)
 
         return wrapper
@@ -89,3 +94,12 @@ def api_require(
 
 def any_member(m: Membership) -> bool:
     return True
+
+
+def request_org(request: HttpRequest) -> Organisation:
+    """The organisation bound to this request by ``org_view`` or the API's authentication."""
+    return request.org  # type: ignore[attr-defined,no-any-return]
+
+
+def request_membership(request: HttpRequest) -> Membership:
+    return request.membership  # type: ignore[attr-defined,no-any-return]

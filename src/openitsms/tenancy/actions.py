@@ -20,15 +20,19 @@ User = get_user_model()
 
 
 @transaction.atomic
-def create_organisation(*, name: str, slug: str, owner: Any, time_zone: str = "UTC") -> Organisation:
+def create_organisation(
+    *, name: str, slug: str, owner: Any, time_zone: str = "UTC"
+) -> Organisation:
     org = Organisation.objects.create(name=name, slug=slug, time_zone=time_zone)
     Membership.objects.create(user=owner, organisation=org, role=Role.OWNER)
     return org
 
 
 def _ensure_an_owner_remains(membership: Membership) -> None:
-    others = Membership.objects.owners().filter(organisation=membership.organisation).exclude(
-        pk=membership.pk
+    others = (
+        Membership.objects.owners()
+        .filter(organisation=membership.organisation)
+        .exclude(pk=membership.pk)
     )
     if membership.role == Role.OWNER and not others.exists():
         raise ValidationError("An organisation must keep at least one owner.")

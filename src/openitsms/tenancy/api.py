@@ -1,13 +1,17 @@
-
 from datetime import datetime
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Status, Router, Schema
+from ninja import Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from openitsms.tenancy import actions
-from openitsms.tenancy.access import any_member, api_require, can_manage_members
+from openitsms.tenancy.access import (
+    any_member,
+    api_require,
+    can_manage_members,
+    request_org,
+)
 from openitsms.tenancy.choices import Role
 from openitsms.tenancy.models import Invitation, Membership, Organisation
 
@@ -99,14 +103,18 @@ def org_detail(request: HttpRequest, org: str) -> OrganisationOut:
 @router.get("/orgs/{org}/members", response=list[MembershipOut])
 @paginate(PageNumberPagination)
 def member_list(request: HttpRequest, org: str):  # type: ignore[no-untyped-def]
-    return Membership.objects.filter(organisation=request.org).select_related("user")  # type: ignore[attr-defined]
+    return Membership.objects.filter(organisation=request_org(request)).select_related("user")
 
 
 @router.patch("/orgs/{org}/members/{member_id}", response=MembershipOut, summary="Change a role")
-def member_update(request: HttpRequest, org: str, member_id: int, payload: MembershipIn) -> Membership:
+def member_update(
+    request: HttpRequest, org: str, member_id: int, payload: MembershipIn
+) -> Membership:
     api_require(request, can_manage_members, "Only owners can change roles.")
     membership = get_object_or_404(
-        Membership.objects.select_related("user"), pk=member_id, organisation=request.org  # type: ignore[attr-defined]
+        Membership.objects.select_related("user"),
+        pk=member_id,
+        organisation=request_org(request),
     )
     return actions.change_role(membership=membership, role=payload.role)
 
@@ -114,7 +122,7 @@ def member_update(request: HttpRequest, org: str, member_id: int, payload: Membe
 @router.delete("/orgs/{org}/members/{member_id}", response={204: None}, summary="Remove a member")
 def member_delete(request: HttpRequest, org: str, member_id: int) -> Status:
     api_require(request, can_manage_members, "Only owners can remove members.")
-    membership = get_object_or_404(Membership, pk=member_id, organisation=request.org)  # type: ignore[attr-defined]
+    membership = get_object_or_404(Membership, pk=member_id, organisation=request_org(request))
     actions.remove_member(membership=membership)
     return Status(204, None)
 
@@ -123,17 +131,23 @@ def member_delete(request: HttpRequest, org: str, member_id: int) -> Status:
 @paginate(PageNumberPagination)
 def invitation_list(request: HttpRequest, org: str):  # type: ignore[no-untyped-def]
     api_require(request, can_manage_members, "Only owners can see invitations.")
-    return Invitation.objects.pending().filter(organisation=request.org).select_related("invited_by")  # type: ignore[attr-defined]
+    return (
+        Invitation.objects.pending()
+        .filter(organisation=request_org(request))
+        .select_related("invited_by")
+    )
 
 
-@router.post("/orgs/{org}/invitations", response={201: InvitationCreatedOut}, summary="Invite by email")
+@router.post(
+    "/orgs/{org}/invitations", response={201: InvitationCreatedOut}, summary="Invite by email"
+)
 def invitation_create(request: HttpRequest, org: str, payload: InvitationIn) -> Status:
     api_require(request, can_manage_members, "Only owners can invite members.")
     from django.core.validators import validate_email
 
     validate_email(payload.email)
     invitation, link = actions.invite_member(
-        organisation=request.org,  # type: ignore[attr-defined]
+        organisation=request_org(request),
         email=payload.email,
         role=payload.role,
         invited_by=request.auth,  # type: ignore[attr-defined]
@@ -146,7 +160,9 @@ def invitation_create(request: HttpRequest, org: str, payload: InvitationIn) -> 
 def invitation_delete(request: HttpRequest, org: str, invitation_id: int) -> Status:
     api_require(request, can_manage_members, "Only owners can revoke invitations.")
     invitation = get_object_or_404(
-        Invitation.objects.pending(), pk=invitation_id, organisation=request.org  # type: ignore[attr-defined]
+        Invitation.objects.pending(),
+        pk=invitation_id,
+        organisation=request_org(request),
     )
     actions.revoke_invitation(invitation=invitation)
     return Status(204, None)

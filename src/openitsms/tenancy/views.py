@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from openitsms.audit.models import AuditEvent
 from openitsms.jobs.models import Job
 from openitsms.tenancy import actions
-from openitsms.tenancy.access import can_manage_members, org_view
+from openitsms.tenancy.access import can_manage_members, org_view, request_membership, request_org
 from openitsms.tenancy.choices import ROLE_HELP, Role
 from openitsms.tenancy.forms import InvitationForm, RoleForm, SignUpForm
 from openitsms.tenancy.models import Invitation, Membership
@@ -23,7 +23,7 @@ User = get_user_model()
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     memberships = (
-        Membership.objects.filter(user=request.user)
+        Membership.objects.filter(user=request.user.pk)
         .select_related("organisation")
         .annotate(member_count=Count("organisation__memberships"))
     )
@@ -32,10 +32,10 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @org_view()
 def org_home(request: HttpRequest) -> HttpResponse:
-    org = request.org  # type: ignore[attr-defined]
+    org = request_org(request)
     context = {
         "member_count": Membership.objects.filter(organisation=org).count(),
-        "role_help": ROLE_HELP[Role(request.membership.role)],  # type: ignore[attr-defined]
+        "role_help": ROLE_HELP[Role(request_membership(request).role)],
         "recent_events": AuditEvent.objects.for_org(org).select_related("organisation")[:10],
         "recent_jobs": Job.objects.filter(created_by=request.user)[:5],
         "open_invitations": Invitation.objects.pending().filter(organisation=org).count(),
@@ -45,14 +45,12 @@ def org_home(request: HttpRequest) -> HttpResponse:
 
 @org_view()
 def member_list(request: HttpRequest) -> HttpResponse:
-    org = request.org  # type: ignore[attr-defined]
+    org = request_org(request)
     members = Membership.objects.filter(organisation=org).select_related("user")
-    invitations = Invitation.objects.pending().filter(organisation=org).select_related(
-        "invited_by"
-    )
+    invitations = Invitation.objects.pending().filter(organisation=org).select_related("invited_by")
     form = InvitationForm()
     if request.method == "POST":
-        if not request.membership.can_manage_members:  # type: ignore[attr-defined]
+        if not request_membership(request).can_manage_members:
             messages.error(request, "Only owners can invite members.")
             return redirect("tenancy:member_list", org_slug=org.slug)
         form = InvitationForm(request.POST)
@@ -83,7 +81,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 @org_view(can_manage_members, message="Only owners can change roles.")
 def member_role(request: HttpRequest, pk: int) -> HttpResponse:
-    org = request.org  # type: ignore[attr-defined]
+    org = request_org(request)
     membership = get_object_or_404(Membership, pk=pk, organisation=org)
     form = RoleForm(request.POST)
     if not form.is_valid():
@@ -94,16 +92,14 @@ def member_role(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
-            messages.success(
-                request, f"{membership.user} is now {membership.get_role_display()}."
-            )
+            messages.success(request, f"{membership.user} is now {membership.get_role_display()}.")
     return redirect("tenancy:member_list", org_slug=org.slug)
 
 
 @require_POST
 @org_view(can_manage_members, message="Only owners can remove members.")
 def member_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    org = request.org  # type: ignore[attr-defined]
+    org = request_org(request)
     membership = get_object_or_404(Membership, pk=pk, organisation=org)
     try:
         actions.remove_member(membership=membership)
@@ -117,7 +113,7 @@ def member_remove(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @org_view(can_manage_members, message="Only owners can revoke invitations.")
 def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    org = request.org  # type: ignore[attr-defined]
+    org = request_org(request)
     invitation = get_object_or_404(Invitation.objects.pending(), pk=pk, organisation=org)
     actions.revoke_invitation(invitation=invitation)
     messages.success(request, f"The invitation for {invitation.email} was revoked.")

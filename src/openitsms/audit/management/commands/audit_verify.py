@@ -9,13 +9,16 @@ from openitsms.lib.progress import ProgressBar
 
 
 class Command(BaseCommand):
-    help = "Verify the whole audit chain; exits non-zero naming each altered, inserted or removed entry."
+    help = (
+        "Verify the whole audit chain; exits non-zero naming each altered, inserted or "
+        "removed entry."
+    )
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--quiet", action="store_true", help="No progress bar.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        progress = None if options["quiet"] else ProgressBar("Verifying", self.stderr._out)
+        progress = None if options["quiet"] else ProgressBar("Verifying")
         checked, problems = verify_chain(progress)
         if problems:
             for problem in problems:
