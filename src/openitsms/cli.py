@@ -94,7 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="apply migrations, then serve the web app")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--demo", action="store_true", help="create or refresh the demo organisations first")
+    p.add_argument(
+        "--demo", action="store_true", help="create or refresh the demo organisations first"
+    )
     p.add_argument("--password", help="password for the demo users (with --demo)")
     p.set_defaults(func=cmd_serve)
 

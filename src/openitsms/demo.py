@@ -63,7 +63,9 @@ def build_demo(password: str = DEFAULT_PASSWORD) -> DemoResult:
                 user = _user(
                     username, password, suffix.title(), name.split()[0], f"{username}@example.com"
                 )
-                Membership.objects.get_or_create(user=user, organisation=org, defaults={"role": role})
+                Membership.objects.get_or_create(
+                    user=user, organisation=org, defaults={"role": role}
+                )
                 people[role] = user
                 result.logins.append((username, f"{Role(role).label} of {name}"))
             Membership.objects.get_or_create(
