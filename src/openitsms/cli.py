@@ -85,6 +85,11 @@ def cmd_audit(opts: argparse.Namespace) -> None:
     _call("audit_verify", *(["--quiet"] if opts.quiet else []))
 
 
+def cmd_catalogue(opts: argparse.Namespace) -> None:
+    _check_database()
+    _call("catalogue_load")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="itsms", description="OpenITSMS — keep an ISO/IEC 20000-1 SMS audit-ready."
@@ -121,6 +126,11 @@ def build_parser() -> argparse.ArgumentParser:
     a = asub.add_parser("verify", help="verify the hash chain; non-zero exit when broken")
     a.add_argument("--quiet", action="store_true")
     a.set_defaults(func=cmd_audit)
+
+    p = sub.add_parser("catalogue", help="the standards catalogue")
+    csub = p.add_subparsers(dest="catalogue_command", required=True, metavar="ACTION")
+    c = csub.add_parser("load", help="load or refresh the catalogue and crosswalks")
+    c.set_defaults(func=cmd_catalogue)
 
     sub.add_parser("manage", help="run a Django management command: itsms manage COMMAND ...")
     return parser

@@ -42,6 +42,10 @@ INSTALLED_APPS = [
     "openitsms.tenancy",
     "openitsms.accounts",
     "openitsms.jobs",
+    "openitsms.catalogue",
+    "openitsms.processes",
+    "openitsms.evidence",
+    "openitsms.services",
 ]
 
 MIDDLEWARE = [
