@@ -12,4 +12,8 @@ urlpatterns = [
     path("", include("openitsms.tenancy.urls")),
     path("", include("openitsms.audit.urls")),
     path("", include("openitsms.jobs.urls")),
+    path("", include("openitsms.catalogue.urls")),
+    path("", include("openitsms.processes.urls")),
+    path("", include("openitsms.evidence.urls")),
+    path("", include("openitsms.services.urls")),
 ]
