@@ -134,9 +134,9 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 def _register_routers() -> None:
     from openitsms.accounts.api import router as accounts_router
     from openitsms.audit.api import router as audit_router
-    from openitsms.jobs.api import router as jobs_router
     from openitsms.catalogue.api import router as catalogue_router
     from openitsms.evidence.api import router as evidence_router
+    from openitsms.jobs.api import router as jobs_router
     from openitsms.processes.api import router as processes_router
     from openitsms.services.api import router as services_router
     from openitsms.tenancy.api import router as tenancy_router
