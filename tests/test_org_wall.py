@@ -7,6 +7,7 @@ with a message asking to teach it (so that no new kind of route slips past unche
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import re
 from typing import Any
@@ -18,6 +19,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from openitsms.api import api as ninja_api
 from openitsms.tenancy.models import Invitation, Membership
+from openitsms.tenancy.scoping import org_scope
 
 # Routes deliberately reachable without membership, each with its reason.
 OPEN_BY_DESIGN = {
