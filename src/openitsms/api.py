@@ -134,8 +134,10 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 def _register_routers() -> None:
     from openitsms.accounts.api import router as accounts_router
     from openitsms.audit.api import router as audit_router
+    from openitsms.audits.api import router as audits_router
     from openitsms.catalogue.api import router as catalogue_router
     from openitsms.evidence.api import router as evidence_router
+    from openitsms.improvement.api import router as improvement_router
     from openitsms.jobs.api import router as jobs_router
     from openitsms.processes.api import router as processes_router
     from openitsms.services.api import router as services_router
@@ -149,6 +151,8 @@ def _register_routers() -> None:
     api.add_router("/", processes_router)
     api.add_router("/", evidence_router)
     api.add_router("/", services_router)
+    api.add_router("/", improvement_router)
+    api.add_router("/", audits_router)
 
 
 _register_routers()

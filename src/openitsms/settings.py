@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "openitsms.processes",
     "openitsms.evidence",
     "openitsms.services",
+    "openitsms.improvement",
+    "openitsms.audits",
 ]
 
 MIDDLEWARE = [

@@ -16,4 +16,6 @@ urlpatterns = [
     path("", include("openitsms.processes.urls")),
     path("", include("openitsms.evidence.urls")),
     path("", include("openitsms.services.urls")),
+    path("", include("openitsms.improvement.urls")),
+    path("", include("openitsms.audits.urls")),
 ]

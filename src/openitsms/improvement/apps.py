@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class ImprovementConfig(AppConfig):
+    name = "openitsms.improvement"
