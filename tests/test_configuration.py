@@ -87,3 +87,12 @@ def test_every_page_carries_a_strict_content_security_policy(client, db):
     assert "unsafe-inline" not in policy
     body = response.content.decode()
     assert "http://" not in body.replace("http://testserver", "") and "https://" not in body
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("ITSMS_LOG_LEVEL", "LOUD"), ("ITSMS_TASK_BACKEND", "celery.Backend")],
+)
+def test_bad_logging_and_task_settings_name_the_variable(tmp_path, variable, value):
+    result = run_itsms("manage", "check", env={"ITSMS_DATA_DIR": str(tmp_path), variable: value})
+    assert result.returncode == 2 and variable in result.stderr

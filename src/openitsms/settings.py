@@ -159,21 +159,41 @@ EMAIL_HOST_PASSWORD = env_str("ITSMS_EMAIL_PASSWORD")
 EMAIL_USE_TLS = env_bool("ITSMS_EMAIL_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("ITSMS_EMAIL_FROM", "OpenITSMS <openitsms@localhost>")
 
-TASKS = {
-    "default": {
-        "BACKEND": env_str("ITSMS_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
-    }
-}
+TASK_BACKENDS = {"django_tasks_db.DatabaseBackend", "django_tasks_rq.RQBackend"}
+TASKS = {"default": {"BACKEND": env_str("ITSMS_TASK_BACKEND", "django_tasks_db.DatabaseBackend")}}
+if TASKS["default"]["BACKEND"] not in TASK_BACKENDS:
+    raise ImproperlyConfigured(
+        f"ITSMS_TASK_BACKEND={TASKS['default']['BACKEND']!r} is not one of {sorted(TASK_BACKENDS)}."
+    )
 if TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend":
     RQ_QUEUES = {"default": {"URL": env_str("ITSMS_REDIS_URL", "redis://127.0.0.1:6379/0")}}
 
+LOG_LEVEL = env_str("ITSMS_LOG_LEVEL", "INFO").upper()
+if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+    raise ImproperlyConfigured(
+        f"ITSMS_LOG_LEVEL={LOG_LEVEL!r} is not one of DEBUG, INFO, WARNING, ERROR, CRITICAL."
+    )
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("ITSMS_LOG_LEVEL", "INFO").upper()},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
 
 API_PAGE_SIZE = env_int("ITSMS_API_PAGE_SIZE", 50, minimum=1)
 NINJA_PAGINATION_PER_PAGE = API_PAGE_SIZE
+
+# Evidence files: the largest upload accepted, and the file types (extensions) accepted. Types
+# that browsers run as pages (html, svg) are left out on purpose.
+EVIDENCE_MAX_BYTES = env_int("ITSMS_EVIDENCE_MAX_BYTES", 50 * 1024 * 1024, minimum=1)
+EVIDENCE_ALLOWED_TYPES = sorted(
+    {
+        ext.lower().lstrip(".")
+        for ext in env_list(
+            "ITSMS_EVIDENCE_ALLOWED_TYPES",
+            "pdf,docx,xlsx,pptx,odt,ods,odp,csv,txt,md,png,jpg,jpeg,gif,eml,msg,zip,json,xml,log"
+            .split(","),
+        )
+    }
+)

@@ -71,3 +71,26 @@ def test_itsms_command_line_help_lists_the_commands():
     )
     for command in ["serve", "demo", "worker", "token", "audit", "manage"]:
         assert command in result.stdout
+
+
+def test_a_token_cannot_create_tokens_but_a_browser_session_can(
+    owner, owner_client, token_for, api
+):
+    token = token_for(owner)
+    refused = api("post", "/api/v1/tokens", token, {"name": "successor"})
+    assert refused.status_code == 403
+    assert ApiToken.objects.filter(user=owner).count() == 1
+    from django.middleware.csrf import get_token
+    from django.test import RequestFactory
+
+    owner_client.get("/")  # sets the CSRF cookie
+    csrf = owner_client.cookies["csrftoken"].value if "csrftoken" in owner_client.cookies else ""
+    if not csrf:
+        csrf = get_token(RequestFactory().get("/"))
+    created = owner_client.post(
+        "/api/v1/tokens",
+        data='{"name": "from the browser"}',
+        content_type="application/json",
+        HTTP_X_CSRFTOKEN=csrf,
+    )
+    assert created.status_code == 201 and created.json()["token"].startswith("itsms_")

@@ -121,3 +121,11 @@ def test_audit_verify_command_exits_non_zero_naming_the_entry(trail):
     with pytest.raises(CommandError, match="NOT intact"):
         call_command("audit_verify", "--quiet", stdout=out, stderr=err)
     assert f"entry #{target.seq}" in err.getvalue()
+
+
+def test_verify_reports_a_missing_head(trail):
+    from openitsms.audit.models import AuditHead
+
+    AuditHead.objects.all().delete()
+    problems = verify_chain()[1]
+    assert any("head" in p.message and "missing" in p.message for p in problems)

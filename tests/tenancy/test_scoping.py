@@ -36,3 +36,27 @@ def test_new_records_take_the_bound_organisation(org):
         job = Job(kind="audit_verify", title="t")
         job.save()
     assert job.organisation_id == org.pk
+
+
+def test_every_org_scoped_model_keeps_the_scoped_default_manager():
+    """A custom manager (e.g. QuerySet.as_manager()) must not silently replace the wall."""
+    from django.apps import apps
+
+    from openitsms.tenancy.scoping import OrgScopedManager, OrgScopedModel
+
+    scoped = [m for m in apps.get_models() if issubclass(m, OrgScopedModel)]
+    assert len(scoped) >= 5
+    for model in scoped:
+        assert isinstance(model._default_manager, OrgScopedManager), model
+        assert isinstance(model.objects, OrgScopedManager), model
+        # Related lookups from an already loaded record go through the base manager.
+        assert not isinstance(model._base_manager, OrgScopedManager), model
+
+
+def test_queryset_as_manager_on_a_scoped_queryset_stays_scoped(org, other_org):
+    from openitsms.tenancy.scoping import OrgScopedManager, OrgScopedQuerySet
+
+    class JobQuerySet(OrgScopedQuerySet):
+        pass
+
+    assert isinstance(JobQuerySet.as_manager(), OrgScopedManager)

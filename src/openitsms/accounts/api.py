@@ -3,6 +3,7 @@ from datetime import datetime
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
+from ninja.errors import HttpError
 
 from openitsms.accounts.models import ApiToken
 
@@ -34,6 +35,11 @@ def token_list(request: HttpRequest) -> list[ApiToken]:
 
 @router.post("/tokens", response={201: TokenCreatedOut}, summary="Create a token (shown once)")
 def token_create(request: HttpRequest, payload: TokenIn) -> Status:
+    # A leaked token must not be able to mint successors that outlive its revocation.
+    if getattr(request, "api_token", None) is not None:
+        raise HttpError(
+            403, "Tokens are created from the pages or `itsms token create`, not by a token."
+        )
     token, clear = ApiToken.issue(user=request.auth, name=payload.name)  # type: ignore[attr-defined]
     return Status(201, {**TokenOut.from_orm(token).dict(), "token": clear})
 

@@ -1,7 +1,8 @@
 """Login throttling, counted from the audit trail's failed-login entries.
 
 Counting from the trail (rather than a cache) means the limit holds across processes and
-restarts, and every refused attempt is itself on record.
+restarts, and every failed attempt is on record. Attempts refused while locked are not
+recorded again, so that an attacker hammering a locked account does not grow the trail.
 """
 
 from __future__ import annotations

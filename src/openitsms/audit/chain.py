@@ -50,6 +50,10 @@ def verify_chain(
             progress(checked, total)
     head = AuditHead.objects.filter(pk=1).first()
     last_seq = expected_seq - 1
+    if head is None and checked:
+        problems.append(
+            ChainProblem(last_seq, "the record of the chain's last entry (its head) is missing")
+        )
     if head is not None and head.seq and (head.seq != last_seq or head.hash != expected_prev):
         problems.append(
             ChainProblem(

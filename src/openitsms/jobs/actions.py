@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import time
-import traceback
 from collections.abc import Callable
 from typing import Any
 
@@ -94,7 +93,7 @@ def run_job(job_id: int) -> str:
             status=JobStatus.FAILED,
             finished_at=timezone.now(),
             message=f"{type(exc).__name__}: {exc}",
-            result={"traceback": traceback.format_exc(limit=5)},
+            result={"error": type(exc).__name__},
         )
         return JobStatus.FAILED
     Job.all_orgs.filter(pk=job.pk).update(

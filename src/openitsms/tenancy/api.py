@@ -1,5 +1,6 @@
 from datetime import datetime
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
@@ -95,6 +96,33 @@ def org_list(request: HttpRequest) -> list[OrganisationOut]:
     return [_org_out(m) for m in memberships]
 
 
+class OrganisationIn(Schema):
+    name: str
+    slug: str
+    time_zone: str = "UTC"
+
+
+@router.post(
+    "/orgs", response={201: OrganisationOut}, summary="Create an organisation (you own it)"
+)
+def org_create(request: HttpRequest, payload: OrganisationIn) -> Status:
+    from openitsms.tenancy.forms import OrganisationForm
+
+    form = OrganisationForm(data=payload.dict())
+    if not form.is_valid():
+        raise ValidationError(
+            {
+                field: [e["message"] for e in errs]
+                for field, errs in form.errors.get_json_data().items()
+            }
+        )
+    org = actions.create_organisation(owner=request.auth, **form.cleaned_data)  # type: ignore[attr-defined]
+    membership = Membership.objects.select_related("organisation").get(
+        user=request.auth, organisation=org
+    )  # type: ignore[attr-defined]
+    return Status(201, _org_out(membership))
+
+
 @router.get("/orgs/{org}", response=OrganisationOut, summary="One organisation")
 def org_detail(request: HttpRequest, org: str) -> OrganisationOut:
     return _org_out(api_require(request, any_member))
@@ -152,8 +180,8 @@ def invitation_create(request: HttpRequest, org: str, payload: InvitationIn) -> 
         role=payload.role,
         invited_by=request.auth,  # type: ignore[attr-defined]
     )
-    data = InvitationOut.from_orm(invitation).dict()
-    return Status(201, {**data, "accept_url": link})
+    invitation.accept_url = link  # type: ignore[attr-defined]
+    return Status(201, invitation)
 
 
 @router.delete("/orgs/{org}/invitations/{invitation_id}", response={204: None})

@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+import zoneinfo
+from typing import Any
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
 
 from openitsms.tenancy.choices import Role
+from openitsms.tenancy.models import Organisation
+from openitsms.tenancy.scoping import OrgScopedModel
 
 User = get_user_model()
 
@@ -24,3 +29,50 @@ class SignUpForm(UserCreationForm):  # type: ignore[type-arg]
     class Meta:
         model = User
         fields = ("username", "first_name", "last_name")
+
+
+def validate_time_zone(value: str) -> None:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise forms.ValidationError(
+            f"“{value}” is not a time zone name; use one like Europe/London or America/New_York."
+        ) from None
+
+
+class OrganisationForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = Organisation
+        fields = ("name", "slug", "time_zone")
+
+    def clean_time_zone(self) -> str:
+        value: str = self.cleaned_data["time_zone"].strip()
+        validate_time_zone(value)
+        return value
+
+
+class OrgModelForm(forms.ModelForm):  # type: ignore[type-arg]
+    """Base of every form that edits an organisation's records.
+
+    Choice fields for related records are built when the form class is defined, with no
+    organisation bound, so they would list every organisation's rows. This form narrows each
+    of them to the organisation's own records, and people to its members.
+    """
+
+    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.organisation = organisation
+        scope_choice_fields(self.fields, organisation)
+
+
+def scope_choice_fields(fields: dict[str, Any], organisation: Organisation) -> None:
+    User = get_user_model()
+    for field in fields.values():
+        queryset = getattr(field, "queryset", None)
+        if queryset is None:
+            continue
+        model = queryset.model
+        if issubclass(model, OrgScopedModel):
+            field.queryset = queryset.filter(organisation=organisation)
+        elif issubclass(model, User):
+            field.queryset = queryset.filter(memberships__organisation=organisation).distinct()

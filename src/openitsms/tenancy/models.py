@@ -42,6 +42,18 @@ class Organisation(AuditedModel):
     def get_absolute_url(self) -> str:
         return reverse("tenancy:org_home", kwargs={"org_slug": self.slug})
 
+    def clean(self) -> None:
+        import zoneinfo
+
+        from django.core.exceptions import ValidationError
+
+        try:
+            zoneinfo.ZoneInfo(self.time_zone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValidationError(
+                {"time_zone": f"“{self.time_zone}” is not a time zone name."}
+            ) from None
+
     @property
     def audit_organisation_id(self) -> int | None:
         return self.pk

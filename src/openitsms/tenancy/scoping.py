@@ -58,6 +58,15 @@ class OrgScopedQuerySet(models.QuerySet[_M], Generic[_M]):
     def for_org(self, org: Organisation) -> OrgScopedQuerySet[_M]:
         return self.filter(organisation=org)
 
+    @classmethod
+    def as_manager(cls) -> Any:  # type: ignore[override]
+        """A scoped manager with this QuerySet's methods.
+
+        ``QuerySet.as_manager()`` would return a plain manager and silently drop the wall;
+        this override keeps ``SomeQuerySet.as_manager()`` safe on scoped models.
+        """
+        return OrgScopedManager.from_queryset(cls)()
+
 
 class OrgScopedManager(models.Manager[_M]):
     """Default manager of scoped models: filters by the bound organisation."""

@@ -6,6 +6,7 @@ app_name = "tenancy"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("organisations/new/", views.organisation_create, name="organisation_create"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("o/<slug:org_slug>/", views.org_home, name="org_home"),
     path("o/<slug:org_slug>/members/", views.member_list, name="member_list"),

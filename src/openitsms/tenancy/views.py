@@ -14,7 +14,7 @@ from openitsms.jobs.models import Job
 from openitsms.tenancy import actions
 from openitsms.tenancy.access import can_manage_members, org_view, request_membership, request_org
 from openitsms.tenancy.choices import ROLE_HELP, Role
-from openitsms.tenancy.forms import InvitationForm, RoleForm, SignUpForm
+from openitsms.tenancy.forms import InvitationForm, OrganisationForm, RoleForm, SignUpForm
 from openitsms.tenancy.models import Invitation, Membership
 
 User = get_user_model()
@@ -28,6 +28,24 @@ def home(request: HttpRequest) -> HttpResponse:
         .annotate(member_count=Count("organisation__memberships"))
     )
     return render(request, "tenancy/home.html", {"memberships": memberships})
+
+
+@login_required
+def organisation_create(request: HttpRequest) -> HttpResponse:
+    """Anyone signed in may start an organisation (a consultant taking on a client)."""
+    form = OrganisationForm(initial={"time_zone": "Europe/London"})
+    if request.method == "POST":
+        form = OrganisationForm(request.POST)
+        if form.is_valid():
+            org = actions.create_organisation(
+                name=form.cleaned_data["name"],
+                slug=form.cleaned_data["slug"],
+                time_zone=form.cleaned_data["time_zone"],
+                owner=request.user,
+            )
+            messages.success(request, f"{org.name} is ready; you are its owner.")
+            return redirect(org.get_absolute_url())
+    return render(request, "tenancy/organisation_form.html", {"form": form})
 
 
 @org_view()
