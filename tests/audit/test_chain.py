@@ -129,3 +129,26 @@ def test_verify_reports_a_missing_head(trail):
     AuditHead.objects.all().delete()
     problems = verify_chain()[1]
     assert any("head" in p.message and "missing" in p.message for p in problems)
+
+
+def test_record_many_appends_a_valid_chain_in_one_go(trail):
+    from openitsms.audit.actions import PendingEvent, record_many
+
+    before = AuditEvent.objects.count()
+    last = record_many(
+        PendingEvent(
+            action="create",
+            organisation_id=trail.pk,
+            object_repr=f"INC{i:07d}",
+            changes={"priority": [None, "P3"]},
+        )
+        for i in range(2500)
+    )
+    assert AuditEvent.objects.count() == before + 2500
+    assert last == before + 2500
+    checked, problems = verify_chain()
+    assert checked == before + 2500 and problems == []
+    # Single appends continue the same chain afterwards.
+    trail.name = "After bulk"
+    trail.save()
+    assert verify_chain()[1] == []
