@@ -1,7 +1,7 @@
 """Forms are walls too: a choice of records offers only the organisation's own.
 
 Every form class in the project whose fields choose records of an organisation (or people)
-must derive from OrgModelForm (or call ``scope_choice_fields``), which narrows those choices
+must derive from OrgModelForm or OrgForm (OrgScopedFormMixin), which narrows those choices
 to the organisation. This test finds such forms automatically.
 """
 
@@ -12,7 +12,7 @@ from django import forms
 from django.apps import apps
 from django.contrib.auth import get_user_model
 
-from openitsms.tenancy.forms import OrgModelForm
+from openitsms.tenancy.forms import OrgScopedFormMixin
 from openitsms.tenancy.scoping import OrgScopedModel
 
 
@@ -44,7 +44,6 @@ def test_every_form_that_chooses_records_is_scoped_to_the_organisation(db):
         f"{cls.__module__}.{cls.__name__} ({', '.join(fields)})"
         for cls in _project_forms()
         if (fields := _chooses_records(cls))
-        and not issubclass(cls, OrgModelForm)
-        and not getattr(cls, "scopes_choices", False)
+        and not issubclass(cls, OrgScopedFormMixin)
     ]
-    assert not offenders, "derive these from OrgModelForm: " + "; ".join(offenders)
+    assert not offenders, "derive these from OrgModelForm or OrgForm: " + "; ".join(offenders)

@@ -77,3 +77,18 @@ def test_org_model_form_offers_only_the_organisations_own_records_and_members(
     assert list(form.fields["job"].queryset) == [mine]
     assert list(form.fields["created_by"].queryset) == [owner]
     assert isinstance(form.fields["created_by"], forms.ModelChoiceField)
+
+
+def test_org_form_takes_the_organisation_bound_to_the_request(org, other_org):
+    from openitsms.tenancy.forms import OrgForm
+    from openitsms.tenancy.scoping import OrgScopeMissing, org_scope
+
+    class Filter(OrgForm):
+        job = ModelChoiceField(queryset=Job.all_orgs.all(), required=False)
+
+    mine = Job.all_orgs.create(organisation=org, kind="audit_verify", title="mine")
+    Job.all_orgs.create(organisation=other_org, kind="audit_verify", title="theirs")
+    with org_scope(org):
+        assert list(Filter().fields["job"].queryset) == [mine]
+    with pytest.raises(OrgScopeMissing):
+        Filter()

@@ -21,3 +21,21 @@ class CrosswalkRelation(models.TextChoices):
     EQUIVALENT = "equivalent", "Equivalent"
     PARTIAL = "partial", "Partly overlapping"
     RELATED = "related", "Related"
+
+
+class EvidenceState(models.TextChoices):
+    """The worst freshness among a requirement's live evidence items, or that it has none.
+
+    The values other than ``none`` are those of ``evidence.choices.Freshness``.
+    """
+
+    NONE = "none", "No evidence"
+    STALE = "stale", "Out of date"
+    DUE_SOON = "due_soon", "Review due soon"
+    UNDATED = "undated", "No review date"
+    CURRENT = "current", "Current"
+
+
+class EvidenceFilter(models.TextChoices):
+    MISSING = "missing", "No evidence yet"
+    STALE = "stale", "Out-of-date evidence"

@@ -7,15 +7,20 @@ files in ``catalogue/data`` (they belong to no organisation and nobody edits the
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from openitsms.audit.models import AuditedModel
 from openitsms.catalogue.choices import ConformityStatus, CrosswalkRelation, OperatedBy
 from openitsms.tenancy.scoping import OrgScopedModel
+
+if TYPE_CHECKING:
+    from openitsms.tenancy.models import Membership, Organisation
 
 
 class Standard(models.Model):
@@ -47,6 +52,89 @@ class RequirementQuerySet(models.QuerySet["Requirement"]):
 
     def primary(self) -> RequirementQuerySet:
         return self.of_standard(PRIMARY_STANDARD)
+
+    def in_clause(self, number: str) -> RequirementQuerySet:
+        """The clause ``number`` and everything below it (``8.5`` gives 8.5, 8.5.1, 8.5.1.1...)."""
+        return self.filter(models.Q(number=number) | models.Q(number__startswith=f"{number}."))
+
+    def with_org_state(self, org: Organisation) -> RequirementQuerySet:
+        """Annotate one organisation's view of each requirement, in the same single query.
+
+        ``conformity_status`` (``not_assessed`` when never assessed), ``evidence_count`` (live
+        evidence items) and ``evidence_earliest`` (the soonest expiry among them, so the worst
+        freshness). Subqueries rather than joins, so that rows are never multiplied.
+        """
+        from openitsms.evidence.models import EvidenceItem
+
+        status = Conformity.objects.filter(organisation=org).filter(
+            requirement=models.OuterRef("pk")
+        )
+        # Typed loosely: the type checker cannot see the aggregates annotated below.
+        links: Any = (
+            EvidenceItem.requirements.through.objects.filter(
+                requirement=models.OuterRef("pk"),
+                evidenceitem__organisation=org,
+                evidenceitem__deleted_at__isnull=True,
+            )
+            .order_by()
+            .values("requirement")
+        )
+        return self.annotate(
+            conformity_status=Coalesce(
+                models.Subquery(status.values("status")[:1]),
+                models.Value(ConformityStatus.NOT_ASSESSED),
+                output_field=models.CharField(),
+            ),
+            evidence_count=Coalesce(
+                models.Subquery(links.annotate(n=models.Count("pk")).values("n")[:1]),
+                models.Value(0),
+                output_field=models.IntegerField(),
+            ),
+            evidence_earliest=models.Subquery(
+                links.annotate(m=models.Min("evidenceitem__expires_on")).values("m")[:1],
+                output_field=models.DateField(),
+            ),
+        )
+
+    # The three filters below need ``with_org_state`` first.
+    def with_status(self, status: str) -> RequirementQuerySet:
+        return self.filter(models.Q(conformity_status=status))
+
+    def evidence_missing(self) -> RequirementQuerySet:
+        return self.filter(models.Q(evidence_count=0))
+
+    def evidence_stale(self, today: date) -> RequirementQuerySet:
+        return self.filter(models.Q(evidence_earliest__lt=today))
+
+    def met_by_process(self, org: Organisation, slug: str) -> RequirementQuerySet:
+        from openitsms.processes.models import Process
+
+        processes = Process.objects.filter(organisation=org).filter(slug=slug)
+        return self.filter(pk__in=processes.values("clauses"))
+
+    def of_process_owner(self, org: Organisation, user_id: int) -> RequirementQuerySet:
+        """Met by a process this person owns."""
+        from openitsms.processes.models import Process
+
+        processes = Process.objects.filter(organisation=org).filter(owner_id=user_id)
+        return self.filter(pk__in=processes.values("clauses"))
+
+    def assessable_by(self, membership: Membership) -> RequirementQuerySet:
+        """What this member may assess: everything for owners and managers; for a process
+        owner, the requirements met by the processes they own or deputise for."""
+        from openitsms.processes.models import Process
+        from openitsms.tenancy.choices import Role
+
+        if membership.can_edit:
+            return self
+        if membership.role != Role.PROCESS_OWNER:
+            return self.none()
+        processes = Process.objects.filter(
+            models.Q(owner_id=membership.user_id) | models.Q(deputy_id=membership.user_id),
+            organisation=membership.organisation,
+            is_active=True,
+        )
+        return self.filter(pk__in=processes.values("clauses"))
 
 
 PRIMARY_STANDARD = "iso20000-1-2018"

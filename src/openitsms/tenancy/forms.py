@@ -9,7 +9,7 @@ from django.contrib.auth.forms import UserCreationForm
 
 from openitsms.tenancy.choices import Role
 from openitsms.tenancy.models import Organisation
-from openitsms.tenancy.scoping import OrgScopedModel
+from openitsms.tenancy.scoping import OrgScopedModel, OrgScopeMissing, current_org
 
 User = get_user_model()
 
@@ -51,18 +51,31 @@ class OrganisationForm(forms.ModelForm):  # type: ignore[type-arg]
         return value
 
 
-class OrgModelForm(forms.ModelForm):  # type: ignore[type-arg]
-    """Base of every form that edits an organisation's records.
+class OrgScopedFormMixin:
+    """Narrows every choice of records to the organisation's own, and people to its members.
 
     Choice fields for related records are built when the form class is defined, with no
-    organisation bound, so they would list every organisation's rows. This form narrows each
-    of them to the organisation's own records, and people to its members.
+    organisation bound, so they would list every organisation's rows. The organisation is the
+    one given, or else the one bound to the current request by ``org_view`` or the API.
     """
 
-    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+    fields: dict[str, Any]
+
+    def __init__(self, *args: Any, organisation: Organisation | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        organisation = organisation or current_org()
+        if organisation is None:
+            raise OrgScopeMissing(f"{type(self).__name__} needs an organisation to offer choices.")
         self.organisation = organisation
         scope_choice_fields(self.fields, organisation)
+
+
+class OrgModelForm(OrgScopedFormMixin, forms.ModelForm):  # type: ignore[type-arg]
+    """A ModelForm for an organisation's records (see OrgScopedFormMixin)."""
+
+
+class OrgForm(OrgScopedFormMixin, forms.Form):
+    """A plain form (filters, bulk edits) that offers an organisation's records as choices."""
 
 
 def scope_choice_fields(fields: dict[str, Any], organisation: Organisation) -> None:
