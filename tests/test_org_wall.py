@@ -19,7 +19,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from openitsms.api import api as ninja_api
 from openitsms.tenancy.models import Invitation, Membership
-from openitsms.tenancy.scoping import org_scope
+from openitsms.tenancy.scoping import OrgScopedModel, org_scope
 
 # Routes deliberately reachable without membership, each with its reason.
 OPEN_BY_DESIGN = {
@@ -53,10 +53,23 @@ def victim(org, owner, viewer, make_user, token_for):
     actions.invite_member(
         organisation=org, email="invitee@example.com", role="viewer", invited_by=owner
     )
-    Job.all_orgs.create(
-        organisation=org, kind="audit_verify", title="secret-victim-note", created_by=owner
-    )
-    token_for(owner)
+    for _ in range(3):  # several of each, so that some ids differ from the outsider's own
+        Job.all_orgs.create(
+            organisation=org, kind="audit_verify", title="secret-victim-note", created_by=owner
+        )
+        token_for(owner)
+    # Each app adds its own records through tests/<app>/wall.py: populate_victim(org, owner).
+    for config in apps.get_app_configs():
+        if not config.name.startswith("openitsms."):
+            continue
+        try:
+            module = importlib.import_module(f"tests.{config.label}.wall")
+        except ModuleNotFoundError as exc:
+            if exc.name not in {f"tests.{config.label}", f"tests.{config.label}.wall"}:
+                raise
+            continue
+        with org_scope(org):
+            module.populate_victim(org, owner)
     org.name = "Northwind"
     org.save()
     return org
@@ -128,6 +141,10 @@ def test_every_page_hides_another_organisations_data(
 ):
     ids = _victim_ids(victim, owner)
     assert {"tenancy.membership", "tenancy.invitation", "jobs.job", "accounts.apitoken"} <= set(ids)
+    # Every organisation-scoped model must have victim records (tests/<app>/wall.py), so that
+    # its routes are probed with real ids of another organisation.
+    scoped = {m._meta.label_lower for m in apps.get_models() if issubclass(m, OrgScopedModel)}
+    assert not scoped - set(ids), f"add victim records in tests/<app>/wall.py for {scoped - set(ids)}"
     pks = _probe_pks(ids, _victim_ids(outsider_org(outsider), outsider))
     membership = Membership.objects.filter(organisation=victim).first()
     before = _snapshot(victim)

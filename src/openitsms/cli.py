@@ -85,6 +85,16 @@ def cmd_audit(opts: argparse.Namespace) -> None:
     _call("audit_verify", *(["--quiet"] if opts.quiet else []))
 
 
+def cmd_evidence(opts: argparse.Namespace) -> None:
+    _check_database()
+    args = ["evidence_verify"]
+    if opts.quiet:
+        args.append("--quiet")
+    if opts.org:
+        args += ["--org", opts.org]
+    _call(*args)
+
+
 def cmd_catalogue(opts: argparse.Namespace) -> None:
     _check_database()
     _call("catalogue_load")
@@ -126,6 +136,15 @@ def build_parser() -> argparse.ArgumentParser:
     a = asub.add_parser("verify", help="verify the hash chain; non-zero exit when broken")
     a.add_argument("--quiet", action="store_true")
     a.set_defaults(func=cmd_audit)
+
+    p = sub.add_parser("evidence", help="the evidence store")
+    esub = p.add_subparsers(dest="evidence_command", required=True, metavar="ACTION")
+    e = esub.add_parser(
+        "verify", help="re-hash every stored evidence file; non-zero exit when one is missing"
+    )
+    e.add_argument("--org", metavar="SLUG", help="only this organisation's files")
+    e.add_argument("--quiet", action="store_true")
+    e.set_defaults(func=cmd_evidence)
 
     p = sub.add_parser("catalogue", help="the standards catalogue")
     csub = p.add_subparsers(dest="catalogue_command", required=True, metavar="ACTION")

@@ -187,13 +187,14 @@ NINJA_PAGINATION_PER_PAGE = API_PAGE_SIZE
 # Evidence files: the largest upload accepted, and the file types (extensions) accepted. Types
 # that browsers run as pages (html, svg) are left out on purpose.
 EVIDENCE_MAX_BYTES = env_int("ITSMS_EVIDENCE_MAX_BYTES", 50 * 1024 * 1024, minimum=1)
+EVIDENCE_DEFAULT_TYPES = [
+    *["pdf", "docx", "xlsx", "pptx", "odt", "ods", "odp", "csv", "txt", "md"],
+    *["png", "jpg", "jpeg", "gif", "eml", "msg", "zip", "json", "xml", "log"],
+]
 EVIDENCE_ALLOWED_TYPES = sorted(
     {
         ext.lower().lstrip(".")
-        for ext in env_list(
-            "ITSMS_EVIDENCE_ALLOWED_TYPES",
-            "pdf,docx,xlsx,pptx,odt,ods,odp,csv,txt,md,png,jpg,jpeg,gif,eml,msg,zip,json,xml,log"
-            .split(","),
-        )
+        for ext in env_list("ITSMS_EVIDENCE_ALLOWED_TYPES", EVIDENCE_DEFAULT_TYPES)
+        if ext.strip(".")
     }
 )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
@@ -12,7 +12,11 @@ from django.utils import timezone
 
 from openitsms.audit.models import AuditedModel
 from openitsms.evidence.choices import EvidenceKind, Freshness
-from openitsms.tenancy.scoping import OrgScopedModel, OrgScopedQuerySet
+from openitsms.tenancy.choices import Role
+from openitsms.tenancy.scoping import OrgScopedManager, OrgScopedModel, OrgScopedQuerySet
+
+if TYPE_CHECKING:
+    from openitsms.tenancy.models import Membership
 
 DUE_SOON_DAYS = 30
 
@@ -28,6 +32,27 @@ class EvidenceItemQuerySet(OrgScopedQuerySet["EvidenceItem"]):
     def current(self, today: date | None = None) -> EvidenceItemQuerySet:
         today = today or timezone.localdate()
         return self.filter(models.Q(expires_on__gte=today) | models.Q(expires_on__isnull=True))
+
+    def with_freshness(self, freshness: str, today: date | None = None) -> EvidenceItemQuerySet:
+        """The items whose :meth:`EvidenceItem.freshness` is ``freshness`` today."""
+        today = today or timezone.localdate()
+        soon = today + timedelta(days=DUE_SOON_DAYS)
+        if freshness == Freshness.STALE:
+            return self.filter(expires_on__lt=today)
+        if freshness == Freshness.DUE_SOON:
+            return self.filter(expires_on__gte=today, expires_on__lte=soon)
+        if freshness == Freshness.CURRENT:
+            return self.filter(expires_on__gt=soon)
+        if freshness == Freshness.UNDATED:
+            return self.filter(expires_on__isnull=True)
+        return self
+
+    def for_clause(self, number: str) -> EvidenceItemQuerySet:
+        """Linked to the clause ``number`` or to one of its sub-clauses."""
+        return self.filter(
+            models.Q(requirements__number=number)
+            | models.Q(requirements__number__startswith=f"{number}.")
+        ).distinct()
 
 
 class EvidenceItem(OrgScopedModel, AuditedModel):
@@ -68,7 +93,8 @@ class EvidenceItem(OrgScopedModel, AuditedModel):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
 
-    objects = EvidenceItemQuerySet.as_manager()  # type: ignore[misc]
+    # Scoped to the current organisation like every domain model (see tenancy.scoping).
+    objects = OrgScopedManager.from_queryset(EvidenceItemQuerySet)()
 
     class Meta:
         ordering = ["-effective_on", "title"]
@@ -108,6 +134,21 @@ class EvidenceItem(OrgScopedModel, AuditedModel):
         if self.review_interval_days and self.effective_on:
             return self.effective_on + timedelta(days=self.review_interval_days)
         return None
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    def editable_by(self, membership: Membership) -> bool:
+        """Owners and managers edit all evidence; a process owner edits the evidence they own
+        and the evidence linked to a process they own."""
+        if membership.can_edit:
+            return True
+        if membership.role != Role.PROCESS_OWNER:
+            return False
+        if self.owner_id is not None and self.owner_id == membership.user_id:
+            return True
+        return self.processes.filter(owner_id=membership.user_id).exists()
 
     def freshness(self, today: date | None = None) -> Freshness:
         today = today or timezone.localdate()
@@ -157,3 +198,13 @@ class EvidenceFile(OrgScopedModel, AuditedModel):
 
     def get_absolute_url(self) -> str:
         return self.item.get_absolute_url()
+
+    def get_download_url(self) -> str:
+        return reverse(
+            "evidence:file_download", kwargs={"org_slug": self.organisation.slug, "pk": self.pk}
+        )
+
+
+def can_create_evidence(membership: Membership) -> bool:
+    """Owners, managers and process owners add evidence; auditors and viewers only read it."""
+    return membership.can_edit or membership.role == Role.PROCESS_OWNER
