@@ -43,7 +43,6 @@ def test_every_form_that_chooses_records_is_scoped_to_the_organisation(db):
     offenders = [
         f"{cls.__module__}.{cls.__name__} ({', '.join(fields)})"
         for cls in _project_forms()
-        if (fields := _chooses_records(cls))
-        and not issubclass(cls, OrgScopedFormMixin)
+        if (fields := _chooses_records(cls)) and not issubclass(cls, OrgScopedFormMixin)
     ]
     assert not offenders, "derive these from OrgModelForm or OrgForm: " + "; ".join(offenders)

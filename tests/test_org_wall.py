@@ -144,7 +144,8 @@ def test_every_page_hides_another_organisations_data(
     # Every organisation-scoped model must have victim records (tests/<app>/wall.py), so that
     # its routes are probed with real ids of another organisation.
     scoped = {m._meta.label_lower for m in apps.get_models() if issubclass(m, OrgScopedModel)}
-    assert not scoped - set(ids), f"add victim records in tests/<app>/wall.py for {scoped - set(ids)}"
+    missing = scoped - set(ids)
+    assert not missing, f"add victim records in tests/<app>/wall.py for {missing}"
     pks = _probe_pks(ids, _victim_ids(outsider_org(outsider), outsider))
     membership = Membership.objects.filter(organisation=victim).first()
     before = _snapshot(victim)

@@ -116,10 +116,9 @@ def org_create(request: HttpRequest, payload: OrganisationIn) -> Status:
                 for field, errs in form.errors.get_json_data().items()
             }
         )
-    org = actions.create_organisation(owner=request.auth, **form.cleaned_data)  # type: ignore[attr-defined]
-    membership = Membership.objects.select_related("organisation").get(
-        user=request.auth, organisation=org
-    )  # type: ignore[attr-defined]
+    user = request.auth  # type: ignore[attr-defined]
+    org = actions.create_organisation(owner=user, **form.cleaned_data)
+    membership = Membership.objects.select_related("organisation").get(user=user, organisation=org)
     return Status(201, _org_out(membership))
 
 
