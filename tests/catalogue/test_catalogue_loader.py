@@ -82,3 +82,38 @@ def test_itsms_cli_runs_the_catalogue_load(org, capsys):
     main(["catalogue", "load"])
     assert "Catalogue loaded: 1 standard(s): 0 requirement(s) created" in capsys.readouterr().out
     assert Requirement.objects.primary().count() == 77
+
+
+def test_a_later_edition_loads_beside_this_one_and_keeps_every_assessment(org, tmp_path):
+    """A new edition gets its own keys; `supersedes` maps them to the old ones."""
+    for name in DATA_DIR.glob("*.json"):
+        shutil.copy(name, tmp_path / name.name)
+    old = json.loads((tmp_path / "iso20000-1-2018.json").read_text(encoding="utf-8"))
+    new = {
+        "schema": 1,
+        "standard": {**old["standard"], "key": "iso20000-1-2030", "edition": "2030"},
+        "requirements": [
+            {
+                **r,
+                "key": r["key"].replace("2018", "2030"),
+                "supersedes": [r["key"]],
+            }
+            for r in old["requirements"]
+        ],
+    }
+    (tmp_path / "iso20000-1-2030.json").write_text(json.dumps(new), encoding="utf-8")
+    conformity(org, "8.6.1", "partial")
+    before = Conformity.all_orgs.get()
+
+    result = load_catalogue(tmp_path)
+
+    assert result.standards == 2 and result.created == 77
+    successor = Requirement.objects.get(key="iso20000-1-2030:8.6.1")
+    assert list(successor.supersedes.values_list("key", flat=True)) == ["iso20000-1-2018:8.6.1"]
+    after = Conformity.all_orgs.get()
+    assert (after.pk, after.requirement_id, after.status) == (
+        before.pk,
+        before.requirement_id,
+        "partial",
+    )
+    assert Requirement.objects.primary().count() == 77

@@ -15,8 +15,14 @@ from typing import Any
 from django.db import transaction
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
-CATALOGUE_FILES = ["iso20000-1-2018.json"]
+PRIMARY_FILE = "iso20000-1-2018.json"
 CROSSWALK_FILE = "crosswalks.json"
+NOT_CATALOGUES = {CROSSWALK_FILE, "default_processes.json"}
+
+
+def catalogue_files(data_dir: Path) -> list[str]:
+    """Every standard-edition file in ``data_dir``; a new edition is loaded beside the old."""
+    return sorted(p.name for p in data_dir.glob("*.json") if p.name not in NOT_CATALOGUES)
 
 
 @dataclass
@@ -63,7 +69,7 @@ def load_catalogue(data_dir: Path = DATA_DIR, models: Any = None) -> LoadResult:
         models = live
     Standard, Requirement, Crosswalk = models.Standard, models.Requirement, models.Crosswalk
     result = LoadResult()
-    for name in CATALOGUE_FILES:
+    for name in catalogue_files(data_dir):
         data = _read(data_dir / name)
         meta = data["standard"]
         standard, _ = Standard.objects.update_or_create(
@@ -153,7 +159,7 @@ def load_after_migrate(sender: Any, **kwargs: Any) -> None:
         return
     from openitsms.catalogue.models import Standard
 
-    data = _read(DATA_DIR / CATALOGUE_FILES[0])
+    data = _read(DATA_DIR / PRIMARY_FILE)
     current = Standard.objects.filter(key=data["standard"]["key"]).first()
     up_to_date = (
         current is not None
