@@ -3,3 +3,4 @@ from django.apps import AppConfig
 
 class AuditsConfig(AppConfig):
     name = "openitsms.audits"
+    verbose_name = "Internal audit and certification"
