@@ -4,6 +4,8 @@ Pure Python + numpy; no Django. The rules for how a status history drives a cloc
 :mod:`.model`; :func:`compute_clock` is the per-ticket specification and
 :func:`compute_clocks_bulk` the vectorised path for many tickets, tested to agree to the
 second.
+A history that contradicts its own sequence numbers is reported per ticket (``error``),
+never raised (see :mod:`.model`).
 """
 
 from .bulk import (
@@ -26,20 +28,27 @@ from .intervals import (
     total_seconds,
 )
 from .model import (
+    HISTORY_PROBLEM_MESSAGES,
+    HISTORY_PROBLEMS,
     ClockPolicy,
     ClockResult,
+    HistoryProblem,
     PriorityChange,
     ReopenPolicy,
     StatusChange,
     Target,
     TargetKind,
     current_priority,
+    history_problem,
+    ordered_history,
     strictest,
     target_for,
 )
 from .reference import compute_clock, ola_clocks
 
 __all__ = [
+    "HISTORY_PROBLEMS",
+    "HISTORY_PROBLEM_MESSAGES",
     "MISSING",
     "SEARCH_LIMIT",
     "BulkClockResults",
@@ -47,6 +56,7 @@ __all__ = [
     "ClockColumns",
     "ClockPolicy",
     "ClockResult",
+    "HistoryProblem",
     "CumulativeIntervals",
     "PriorityChange",
     "ReopenPolicy",
@@ -58,10 +68,12 @@ __all__ = [
     "compute_clocks_bulk",
     "current_priority",
     "from_epoch",
+    "history_problem",
     "instant_at",
     "intersect",
     "normalise",
     "ola_clocks",
+    "ordered_history",
     "resolve_wall_time",
     "strictest",
     "subtract",

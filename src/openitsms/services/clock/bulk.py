@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -25,7 +26,9 @@ import numpy.typing as npt
 from .calendar import FIRST_SEARCH_WINDOW, SEARCH_LIMIT_S, BusinessCalendar
 from .intervals import MISSING, CumulativeIntervals, IntArray, to_epoch
 from .model import (
+    HISTORY_PROBLEMS,
     ClockPolicy,
+    HistoryProblem,
     PriorityChange,
     ReopenPolicy,
     StatusChange,
@@ -46,10 +49,13 @@ class ClockColumns:
     """Status histories of many tickets as parallel columns, one row per status change.
 
     ``ticket`` is the ticket's index (``0 <= ticket < n_tickets``), ``at`` the change's epoch
-    seconds. Rows may come in any order: they are taken by ticket, then time, keeping the given
-    order of changes at the same instant. ``status`` and ``group`` are codes into ``statuses``
-    and ``groups`` (``-1`` for no group) for the caller's use; the clock reads only the flags,
-    which say what the row's status means under the policy, and ``reopen``.
+    seconds. Rows of different tickets may come in any order; one ticket's rows are taken by
+    time, keeping the given order of changes at the same instant — or, when ``seq`` is given,
+    by sequence number, then time, and checked for bad input as :mod:`.model` says (``MISSING``
+    in ``seq`` marks a change without a number). Input already in that order is used as it
+    is, without sorting. ``status`` and ``group`` are codes into ``statuses`` and ``groups``
+    (``-1`` for no group) for the caller's use; the clock reads only the flags, which say what
+    the row's status means under the policy, and ``reopen``.
     """
 
     n_tickets: int
@@ -63,10 +69,11 @@ class ClockColumns:
     statuses: tuple[str, ...] = ()
     groups: tuple[str, ...] = ()
     reopen: ReopenPolicy = "resume"
+    seq: IntArray | None = None
 
     def __post_init__(self) -> None:
         rows = np.asarray(self.ticket).shape
-        columns = (
+        columns = [
             ("ticket", np.int64),
             ("at", np.int64),
             ("is_pause", np.bool_),
@@ -74,9 +81,11 @@ class ClockColumns:
             ("is_stop_resolution", np.bool_),
             ("status", np.int32),
             ("group", np.int32),
-        )
+        ]
+        if self.seq is not None:
+            columns.append(("seq", np.int64))
         for name, dtype in columns:
-            column = np.ascontiguousarray(getattr(self, name), dtype=dtype)
+            column: npt.NDArray[Any] = np.ascontiguousarray(getattr(self, name), dtype=dtype)
             if column.shape != rows or column.ndim != 1:
                 raise ValueError(f"column {name} must be one-dimensional with one entry per row")
             object.__setattr__(self, name, column)
@@ -88,10 +97,12 @@ class ClockColumns:
 class BulkClockResults:
     """One clock per ticket as columns; instants are epoch seconds, ``MISSING`` for none.
 
-    Rows without a clock (no status change by ``as_of``, or no target) have
+    Rows without a clock (no status change by ``as_of``, no target, or a bad history) have
     ``has_clock`` false, zero durations, ``MISSING`` instants, ``breached`` false and a NaN
     ``percent``. ``array.view("datetime64[s]")`` turns an instant column into datetimes
-    with NaT for ``MISSING``.
+    with NaT for ``MISSING``. ``error`` is 0 for a good history and otherwise ``1 + `` the
+    index of its problem in ``HISTORY_PROBLEMS`` (:meth:`problem` names it); it is set for
+    every ticket, whether or not it has a target.
     """
 
     has_clock: BoolArray
@@ -103,6 +114,7 @@ class BulkClockResults:
     stopped_at: IntArray
     breached: BoolArray
     percent: FloatArray
+    error: npt.NDArray[np.int8]
 
     @classmethod
     def empty(cls, n_tickets: int) -> BulkClockResults:
@@ -117,19 +129,29 @@ class BulkClockResults:
             stopped_at=np.full(n_tickets, MISSING, dtype=np.int64),
             breached=np.zeros(n_tickets, dtype=np.bool_),
             percent=np.full(n_tickets, np.nan, dtype=np.float64),
+            error=np.zeros(n_tickets, dtype=np.int8),
         )
+
+    def problem(self, ticket: int) -> HistoryProblem | None:
+        """The problem of ticket ``ticket``'s history, or ``None`` when it is good."""
+        code = int(self.error[ticket])
+        return None if code == 0 else HISTORY_PROBLEMS[code - 1]
 
 
 def columns_from_histories(
     histories: Sequence[Sequence[StatusChange]], policy: ClockPolicy
 ) -> ClockColumns:
-    """Columns for ``histories`` (ticket ``i`` is ``histories[i]``) under ``policy``."""
+    """Columns for ``histories`` (ticket ``i`` is ``histories[i]``) under ``policy``.
+
+    The ``seq`` column is filled when any change has a sequence number.
+    """
     status_codes: dict[str, int] = {}
     group_codes: dict[str, int] = {}
     tickets: list[int] = []
     instants: list[int] = []
     statuses: list[int] = []
     groups: list[int] = []
+    sequence: list[int] = []
     for ticket, history in enumerate(histories):
         for change in history:
             tickets.append(ticket)
@@ -140,6 +162,7 @@ def columns_from_histories(
                 if change.group is None
                 else group_codes.setdefault(change.group, len(group_codes))
             )
+            sequence.append(MISSING if change.seq is None else change.seq)
     names = tuple(status_codes)
     status = np.asarray(statuses, dtype=np.int32)
 
@@ -147,6 +170,7 @@ def columns_from_histories(
         by_code = np.asarray([name in wanted for name in names], dtype=np.bool_)
         return by_code[status] if names else np.zeros(0, dtype=np.bool_)
 
+    numbered = any(value != MISSING for value in sequence)
     return ClockColumns(
         n_tickets=len(histories),
         ticket=np.asarray(tickets, dtype=np.int64),
@@ -159,6 +183,7 @@ def columns_from_histories(
         statuses=names,
         groups=tuple(group_codes),
         reopen=policy.reopen,
+        seq=np.asarray(sequence, dtype=np.int64) if numbered else None,
     )
 
 
@@ -192,88 +217,138 @@ def compute_clocks_bulk(
 
     ``target_s`` is the target in seconds per ticket (or one for all); tickets with a
     target of 0 or less get no clock. ``as_of`` is an aware datetime, or epoch seconds for
-    all tickets or per ticket.
+    all tickets or per ticket. A ticket with a bad history gets its ``error`` code and no
+    clock; the others are computed as usual.
     """
     n_tickets = columns.n_tickets
     results = BulkClockResults.empty(n_tickets)
-    cutoff = _per_ticket(as_of, n_tickets)
-    goals: IntArray = np.broadcast_to(np.asarray(target_s, dtype=np.int64), (n_tickets,))
+    if columns.ticket.size == 0:
+        return results
+    cutoff, one_cutoff = _per_ticket(as_of, n_tickets)
+    goal_values = np.asarray(target_s, dtype=np.int64)
+    goals: IntArray = np.broadcast_to(goal_values, (n_tickets,))
 
-    keep = (columns.at <= cutoff[columns.ticket]) & (goals[columns.ticket] > 0)
-    rows = np.flatnonzero(keep)
-    # Two stable sorts give ticket-then-time order with ties left as given.
-    rows = rows[np.argsort(columns.at[rows], kind="stable")]
-    rows = rows[np.argsort(columns.ticket[rows], kind="stable")]
-    n_rows = rows.size
+    # Every row in replay order (ticket, then time or sequence); ``order`` is None when the
+    # rows already are, which spares the sort for input that comes from an ordered query.
+    order = _replay_order(columns)
+    ticket_all = columns.ticket if order is None else columns.ticket[order]
+    at_all = columns.at if order is None else columns.at[order]
+    bad: BoolArray | None = None
+    if columns.seq is not None:
+        seq_all = columns.seq if order is None else columns.seq[order]
+        _check_sequences(ticket_all, at_all, seq_all, results.error)
+        bad = results.error != 0
+        if not bad.any():
+            bad = None
+
+    keep = at_all <= (one_cutoff if one_cutoff is not None else cutoff[ticket_all])
+    if goal_values.ndim == 0:
+        if int(goal_values) <= 0:
+            return results
+    else:
+        keep &= (goals > 0)[ticket_all]
+    if bad is not None:
+        keep &= ~bad[ticket_all]
+    if keep.all():
+        rows, ticket, at = order, ticket_all, at_all
+    else:
+        kept = np.flatnonzero(keep)
+        rows = kept if order is None else order[kept]
+        ticket, at = ticket_all[kept], at_all[kept]
+    n_rows = at.size
     if n_rows == 0:
         return results
 
-    ticket = columns.ticket[rows]
-    at = columns.at[rows]
-    is_pause = columns.is_pause[rows]
-    index = np.arange(n_rows, dtype=np.int64)
-    boundary = ticket[1:] != ticket[:-1]
-    first = np.flatnonzero(np.concatenate(([True], boundary)))  # first row of each ticket
-    last = np.flatnonzero(np.concatenate((boundary, [True])))  # last row of each ticket
-    present = ticket[first]
-    owner = np.repeat(np.arange(present.size), last - first + 1)  # row -> position in present
-    ticket_cutoff = cutoff[present]
+    def take(column: npt.NDArray[np.bool_]) -> BoolArray:
+        return column if rows is None else column[rows]
 
-    # A row's status holds until the ticket's next row, the last one until as_of.
-    seg_end = np.empty_like(at)
-    seg_end[:-1] = at[1:]
-    seg_end[last] = ticket_cutoff
+    is_pause = take(columns.is_pause)
+    starts_ticket = np.empty(n_rows, dtype=np.bool_)
+    starts_ticket[0] = True
+    np.not_equal(ticket[1:], ticket[:-1], out=starts_ticket[1:])
+    first = np.flatnonzero(starts_ticket)  # first row of each ticket
+    last = np.empty_like(first)  # last row of each ticket
+    last[:-1] = first[1:] - 1
+    last[-1] = n_rows - 1
+    counts = last - first + 1
+    present = ticket[first]
+    ticket_cutoff = cutoff[present]
 
     if kind == "response":
         # The response clock stops for good at the first response-stop status.
-        hits = np.cumsum(columns.is_stop_response[rows], dtype=np.int64)
-        hits_before = hits[first] - columns.is_stop_response[rows][first]
-        stopped = (hits - hits_before[owner]) > 0
+        hits = np.cumsum(take(columns.is_stop_response), dtype=np.int64)
+        hits_before = hits[first] - take(columns.is_stop_response)[first]
+        live = hits == np.repeat(hits_before, counts)
         start_row = first
     else:
-        stopped = columns.is_stop_resolution[rows]
+        stopped = take(columns.is_stop_resolution)
+        live = ~stopped
         start_row = first
         if columns.reopen == "restart":
-            previous_stopped = np.concatenate(([False], stopped[:-1]))
-            reopened = ~stopped & previous_stopped
+            # A reopen is a live row after a stopped one; the clock starts at the last one.
+            reopened = live.copy()
+            reopened[1:] &= stopped[:-1]
             reopened[first] = False  # the row before a first row is another ticket's
-            candidate = np.where(reopened, index, first[owner])
-            start_row = np.maximum.reduceat(candidate, first)
-    live = (index >= start_row[owner]) & ~stopped
+            candidate = np.where(reopened, np.arange(n_rows, dtype=np.int64), 0)
+            start_row = np.maximum(np.maximum.reduceat(candidate, first), first)
+            live &= np.arange(n_rows, dtype=np.int64) >= np.repeat(start_row, counts)
     running = live & ~is_pause
     pausing = live & is_pause
 
-    table = calendar.cumulative_table(int(at.min()), int(ticket_cutoff.max()))
+    table = calendar.cumulative_table(int(at[first].min()), int(ticket_cutoff.max()))
+    # A row's status holds until the ticket's next row, the last one until as_of; so the
+    # measure at a row's end is the measure at the next row's start.
     measured_start = table.measure_until(at)
-    business = table.measure_until(seg_end) - measured_start
-    run_business = np.where(running, business, 0)
+    measured_end = np.empty_like(measured_start)
+    measured_end[:-1] = measured_start[1:]
+    measured_end[last] = table.measure_until(ticket_cutoff)
+    business = measured_end - measured_start
+    run_business = business * running
     elapsed = np.add.reduceat(run_business, first)
-    elapsed_calendar = np.add.reduceat(np.where(running, seg_end - at, 0), first)
-    paused = np.add.reduceat(np.where(pausing, business, 0), first)
+    paused = np.add.reduceat(business * pausing, first)
+    held = np.empty_like(at)
+    held[:-1] = at[1:] - at[:-1]
+    held[last] = ticket_cutoff - at[last]
+    elapsed_calendar = np.add.reduceat(held * running, first)
 
     # The clock is live at as_of when its last row is live; otherwise it stopped where its
     # last live row ended, or at its start if it never was live.
-    last_live = np.maximum.reduceat(np.where(live, index, -1), first)
-    live_now = last_live == last
+    live_now = live[last]
     started = at[start_row]
-    ended = np.where(last_live >= 0, at[np.minimum(last_live + 1, n_rows - 1)], started)
-    stopped_at = np.where(live_now, MISSING, ended)
-    projection_from = np.where(live_now, ticket_cutoff, ended)
+    stopped_at = np.full(present.size, MISSING, dtype=np.int64)
+    projection_from = ticket_cutoff.copy()
+    ended_tickets = np.flatnonzero(~live_now)
+    if ended_tickets.size:
+        last_live = np.maximum.reduceat(np.where(live, np.arange(n_rows), -1), first)[ended_tickets]
+        ended = np.where(
+            last_live >= 0, at[np.minimum(last_live + 1, n_rows - 1)], started[ended_tickets]
+        )
+        stopped_at[ended_tickets] = ended
+        projection_from[ended_tickets] = ended
     goal = goals[present]
 
     deadline = np.full(present.size, MISSING, dtype=np.int64)
     # Reached in history: the one running row whose cumulative business time crosses the goal.
-    cumulative = np.cumsum(run_business) - run_business
-    before = cumulative - cumulative[first][owner]
-    goal_row = goal[owner]
-    crossing = np.flatnonzero(running & (before < goal_row) & (before + run_business >= goal_row))
-    deadline[owner[crossing]] = table.instant_at(
-        measured_start[crossing] + goal_row[crossing] - before[crossing]
-    )
-    short = elapsed < goal
-    deadline[short] = _projected_deadlines(
-        calendar, table, projection_from[short], goal[short] - elapsed[short]
-    )
+    reached = np.flatnonzero(elapsed >= goal)
+    if reached.size:
+        reached_counts = counts[reached]
+        sub = np.repeat(first[reached] - np.cumsum(reached_counts) + reached_counts, reached_counts)
+        sub += np.arange(sub.size)  # the rows of the tickets that reached their goal
+        sub_business = run_business[sub]
+        before = np.cumsum(sub_business) - sub_business
+        offsets = np.cumsum(reached_counts) - reached_counts
+        before -= np.repeat(before[offsets], reached_counts)
+        goal_row = np.repeat(goal[reached], reached_counts)
+        crossing = np.flatnonzero((before < goal_row) & (before + sub_business >= goal_row))
+        crossed_ticket = np.repeat(reached, reached_counts)[crossing]
+        deadline[crossed_ticket] = table.instant_at(
+            measured_start[sub[crossing]] + goal_row[crossing] - before[crossing]
+        )
+    short = np.flatnonzero(elapsed < goal)
+    if short.size:
+        deadline[short] = _projected_deadlines(
+            calendar, table, projection_from[short], goal[short] - elapsed[short]
+        )
 
     results.has_clock[present] = True
     results.started_at[present] = started
@@ -285,6 +360,72 @@ def compute_clocks_bulk(
     results.breached[present] = elapsed > goal
     results.percent[present] = 100.0 * elapsed / goal
     return results
+
+
+def _replay_order(columns: ClockColumns) -> IntArray | None:
+    """Row indexes in replay order, or ``None`` when the rows are in that order already.
+
+    Replay order is by ticket, then by time (without ``seq``) or by sequence number and
+    time (with it); rows with equal keys keep their given order.
+    """
+    ticket, at, seq = columns.ticket, columns.at, columns.seq
+    same = ticket[1:] == ticket[:-1]
+    if np.all(ticket[1:] >= ticket[:-1]):
+        if seq is None:
+            in_order = not np.any(same & (at[1:] < at[:-1]))
+        else:
+            rising = (seq[1:] > seq[:-1]) | ((seq[1:] == seq[:-1]) & (at[1:] >= at[:-1]))
+            in_order = not np.any(same & ~rising)
+        if in_order:
+            return None
+    # One stable sort on a packed key is about twice as fast as np.lexsort; pack when the
+    # values fit in 64 bits, which they do for any real set of tickets.
+    at_span = int(at.max()) - int(at.min())
+    if ticket.size and columns.n_tickets < 2**31 and at_span < 2**32:
+        by_ticket_and_time = (ticket << 32) | (at - at.min())
+        if seq is None:
+            packed: IntArray = np.argsort(by_ticket_and_time, kind="stable")
+            return packed
+        if not np.any(seq == MISSING) and int(seq.max()) - int(seq.min()) < 2**31:
+            by_time = np.argsort(by_ticket_and_time, kind="stable")
+            by_sequence = (ticket[by_time] << 31) | (seq[by_time] - seq.min())
+            sequenced: IntArray = by_time[np.argsort(by_sequence, kind="stable")]
+            return sequenced
+    keys = (at, ticket) if seq is None else (at, seq, ticket)
+    order: IntArray = np.lexsort(keys).astype(np.int64, copy=False)
+    return order
+
+
+def _check_sequences(
+    ticket: IntArray, at: IntArray, seq: IntArray, error: npt.NDArray[np.int8]
+) -> None:
+    """Write each bad history's problem code into ``error`` (rows in replay order).
+
+    Mirrors :func:`.model.ordered_history`: only some rows numbered, else the last entry
+    before the first, else time going backwards along the sequence. Tickets without any
+    sequence number are sorted by time and never bad.
+    """
+    starts = np.empty(ticket.size, dtype=np.bool_)
+    starts[0] = True
+    np.not_equal(ticket[1:], ticket[:-1], out=starts[1:])
+    first = np.flatnonzero(starts)
+    last = np.empty_like(first)
+    last[:-1] = first[1:] - 1
+    last[-1] = ticket.size - 1
+    present = ticket[first]
+    missing = seq == MISSING
+    n_missing = np.add.reduceat(missing.astype(np.int64), first)
+    numbered = n_missing == 0
+    backwards = np.zeros(ticket.size, dtype=np.bool_)
+    backwards[1:] = (at[1:] < at[:-1]) & ~starts[1:]
+    any_backwards = np.logical_or.reduceat(backwards, first)
+    code = np.zeros(present.size, dtype=np.int8)
+    code[numbered & any_backwards] = HISTORY_PROBLEMS.index("out_of_order") + 1
+    code[numbered & (at[last] < at[first])] = HISTORY_PROBLEMS.index("ends_before_start") + 1
+    code[(n_missing > 0) & (n_missing < last - first + 1)] = (
+        HISTORY_PROBLEMS.index("incomplete_sequence") + 1
+    )
+    error[present] = code
 
 
 def _projected_deadlines(
@@ -315,10 +456,11 @@ def _projected_deadlines(
     return result
 
 
-def _per_ticket(as_of: datetime | npt.ArrayLike, n_tickets: int) -> IntArray:
+def _per_ticket(as_of: datetime | npt.ArrayLike, n_tickets: int) -> tuple[IntArray, int | None]:
+    """``as_of`` per ticket as epoch seconds, and the single value when all share one."""
     if isinstance(as_of, datetime):
-        return np.full(n_tickets, to_epoch(as_of), dtype=np.int64)
-    result: IntArray = np.array(
-        np.broadcast_to(np.asarray(as_of, dtype=np.int64), (n_tickets,)), dtype=np.int64
-    )
-    return result
+        one = to_epoch(as_of)
+        return np.full(n_tickets, one, dtype=np.int64), one
+    values = np.asarray(as_of, dtype=np.int64)
+    result: IntArray = np.array(np.broadcast_to(values, (n_tickets,)), dtype=np.int64)
+    return result, int(values) if values.ndim == 0 else None

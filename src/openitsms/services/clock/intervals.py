@@ -155,6 +155,12 @@ def instant_at(intervals: Iterable[tuple[Instant, Instant]], seconds: int) -> In
     return None
 
 
+# Look-ups of at least this many instants go through an hourly index (see
+# ``CumulativeIntervals._first_ending_after``); fewer use a plain binary search.
+_BUCKETED_FROM: Final = 4096
+_BUCKET_S: Final = 3600
+
+
 class CumulativeIntervals:
     """Prefix sums over sorted disjoint epoch-second intervals, for vectorised look-ups.
 
@@ -165,7 +171,18 @@ class CumulativeIntervals:
     end, ``measure_until`` stays at the window's total.
     """
 
-    __slots__ = ("cumulative", "ends", "lengths", "starts", "window_end", "window_start")
+    __slots__ = (
+        "_before_padded",
+        "_bucket_first",
+        "_ends_padded",
+        "_starts_padded",
+        "cumulative",
+        "ends",
+        "lengths",
+        "starts",
+        "window_end",
+        "window_start",
+    )
 
     def __init__(
         self, starts: IntArray, ends: IntArray, *, window_start: int, window_end: int
@@ -178,6 +195,12 @@ class CumulativeIntervals:
         if np.any(self.lengths <= 0) or np.any(self.starts[1:] < self.ends[:-1]):
             raise ValueError("intervals must be non-empty, sorted and disjoint")
         self.cumulative: IntArray = np.cumsum(self.lengths, dtype=np.int64)
+        # One sentinel interval past the end, so that look-ups need no special cases.
+        total = self.cumulative[-1:] if self.cumulative.size else np.zeros(1, dtype=np.int64)
+        self._before_padded: IntArray = np.concatenate((self.cumulative - self.lengths, total))
+        self._starts_padded: IntArray = np.append(self.starts, np.iinfo(np.int64).max)
+        self._ends_padded: IntArray = np.append(self.ends, np.iinfo(np.int64).max)
+        self._bucket_first: IntArray | None = None
         self.window_start = window_start
         self.window_end = window_end
 
@@ -201,14 +224,38 @@ class CumulativeIntervals:
     def measure_until(self, instants: npt.ArrayLike) -> IntArray:
         """Total interval length before each instant."""
         at = np.asarray(instants, dtype=np.int64)
-        if self.starts.size == 0:
-            return np.zeros(at.shape, dtype=np.int64)
-        index = np.searchsorted(self.starts, at, side="right") - 1
-        safe = np.maximum(index, 0)
-        before = self.cumulative[safe] - self.lengths[safe]
-        inside = np.clip(at - self.starts[safe], 0, self.lengths[safe])
-        result: IntArray = np.where(index >= 0, before + inside, 0).astype(np.int64)
+        # The first interval that ends after ``at``: all before it count in full, and it
+        # counts from its start up to ``at`` (nothing when ``at`` is before its start).
+        index = self._first_ending_after(at)
+        # ``at - min(at, start)`` is ``max(at - start, 0)`` without overflowing the sentinel.
+        inside = at - np.minimum(at, self._starts_padded[index])
+        result: IntArray = self._before_padded[index] + inside
         return result
+
+    def _first_ending_after(self, at: IntArray) -> IntArray:
+        """``np.searchsorted(self.ends, at, side="right")``, faster for many unsorted instants.
+
+        A binary search per instant jumps around memory; instead an hourly index gives each
+        instant's position to within the few intervals that end inside its hour, and the
+        instants behind an interval's end step forward until none is.
+        """
+        if at.ndim != 1 or at.size < _BUCKETED_FROM or self.ends.size == 0:
+            return np.searchsorted(self.ends, at, side="right")
+        origin = int(self.starts[0])
+        if self._bucket_first is None:
+            n_buckets = (int(self.ends[-1]) - origin) // _BUCKET_S + 1
+            bounds = origin + _BUCKET_S * np.arange(n_buckets, dtype=np.int64)
+            self._bucket_first = np.searchsorted(self.ends, bounds, side="right")
+        bucket = at - origin
+        bucket //= _BUCKET_S
+        np.maximum(bucket, 0, out=bucket)
+        np.minimum(bucket, self._bucket_first.size - 1, out=bucket)
+        index: IntArray = self._bucket_first[bucket]
+        behind = np.flatnonzero(self._ends_padded[index] <= at)
+        while behind.size:
+            index[behind] += 1
+            behind = behind[self._ends_padded[index[behind]] <= at[behind]]
+        return index
 
     def instant_at(self, amounts: npt.ArrayLike) -> IntArray:
         """Earliest instant at which the cumulative length reaches each amount.

@@ -6,6 +6,16 @@ How a ticket's status history drives a clock (the same rules in :mod:`.reference
 * The clock starts at the first status-history entry, the instant the ticket was opened.
   Entries are taken in time order (entries at the same instant keep their given order) and
   entries after ``as_of`` are ignored. Timestamps are floored to whole seconds.
+* A history whose entries carry sequence numbers (``StatusChange.seq``: the order in which
+  the source system recorded the changes, e.g. ServiceNow's ``sys_mod_count``) is taken in
+  sequence order instead (ties by time), and is checked first: it is *bad input* when its
+  timestamps go backwards along the sequence (``"out_of_order"``), when its last entry is
+  earlier than its first (``"ends_before_start"``, reported in preference), or when only some
+  entries are numbered (``"incomplete_sequence"``). The check covers the whole history,
+  including entries after ``as_of``. A bad history gives no clock numbers: the reference
+  reports the problem in ``ClockResult.error`` and the bulk clock in ``BulkClockResults.error``
+  for that ticket, and every other ticket is computed as usual. Without sequence numbers there
+  is no order to contradict: the entries are simply sorted by time.
 * Each entry's status holds until the next entry, the last one until ``as_of``; while the
   ticket is still open at ``as_of`` the clock counts up to ``as_of``.
 * A *stop* status ends the clock and takes precedence over a pause status.
@@ -48,7 +58,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal, get_args
+from typing import Literal, cast, get_args
 
 from .intervals import whole_second
 
@@ -57,17 +67,28 @@ ReopenPolicy = Literal["resume", "restart"]
 
 TARGET_KINDS: tuple[TargetKind, ...] = get_args(TargetKind)
 
+HistoryProblem = Literal["out_of_order", "ends_before_start", "incomplete_sequence"]
+HISTORY_PROBLEMS: tuple[HistoryProblem, ...] = get_args(HistoryProblem)
+HISTORY_PROBLEM_MESSAGES: dict[HistoryProblem, str] = {
+    "out_of_order": "The status history is out of order: a later change has an earlier time.",
+    "ends_before_start": "The status history ends before it starts.",
+    "incomplete_sequence": "Only some changes of the status history have a sequence number.",
+}
+
 
 @dataclass(frozen=True)
 class StatusChange:
     """The ticket entered ``status`` at ``at``, held by assignment group ``group`` from then on.
 
     A reassignment without a status change is an entry with the same status and a new group.
+    ``seq`` is the change's sequence number in the source system, when it has one; giving it
+    lets the clock report a history whose timestamps contradict it (see the module docs).
     """
 
     at: datetime
     status: str
     group: str | None = None
+    seq: int | None = None
 
 
 @dataclass(frozen=True)
@@ -147,6 +168,10 @@ class ClockResult:
     ``started_at`` is where the clock starts counting (the opening, the last reopen under
     ``"restart"``, or for an OLA clock the group's first hold). ``stopped_at`` is ``None``
     while the clock is live at ``as_of``. ``group`` is set for OLA clocks only.
+
+    ``error`` names the problem of a bad history (see the module docs). Such a result carries
+    no clock: its durations are 0, ``deadline`` and ``stopped_at`` are ``None``, ``percent``
+    is NaN, ``breached`` is false and ``started_at`` is the first entry's time.
     """
 
     kind: TargetKind
@@ -161,6 +186,38 @@ class ClockResult:
     breached: bool
     percent: float
     group: str | None = None
+    error: HistoryProblem | None = None
+
+
+def ordered_history(
+    history: Sequence[StatusChange],
+) -> tuple[list[StatusChange], HistoryProblem | None]:
+    """The history in the order the clock replays it, and its problem if it is bad input.
+
+    Timestamps are floored to whole seconds. Without sequence numbers the entries are sorted
+    by time (equal times keep their given order) and there is no problem to find; with them
+    they are sorted by sequence number, then time, and checked as the module docs say.
+    """
+    changes = [
+        StatusChange(whole_second(change.at), change.status, change.group, change.seq)
+        for change in history
+    ]
+    numbered = sum(change.seq is not None for change in changes)
+    if numbered == 0:
+        return sorted(changes, key=lambda change: change.at), None
+    if numbered < len(changes):
+        return changes, "incomplete_sequence"
+    changes.sort(key=lambda change: (cast(int, change.seq), change.at))
+    if changes[-1].at < changes[0].at:
+        return changes, "ends_before_start"
+    if any(later.at < earlier.at for earlier, later in zip(changes, changes[1:], strict=False)):
+        return changes, "out_of_order"
+    return changes, None
+
+
+def history_problem(history: Sequence[StatusChange]) -> HistoryProblem | None:
+    """The problem that makes ``history`` bad input, or ``None`` (see the module docs)."""
+    return ordered_history(history)[1]
 
 
 def strictest(targets: Iterable[Target]) -> Target | None:

@@ -1,7 +1,8 @@
 """The per-ticket SLA clock: plain, slow and easy to check — the specification.
 
 It replays one ticket's status history segment by segment with the interval algebra on
-aware datetimes. :mod:`.bulk` computes the same numbers for many tickets at once and is
+aware datetimes. A bad history (see :mod:`.model`) gives results that carry its ``error``
+instead of clock numbers. :mod:`.bulk` computes the same numbers for many tickets at once and is
 tested against this module. The rules are described in :mod:`.model`.
 """
 
@@ -17,11 +18,13 @@ from .model import (
     TARGET_KINDS,
     ClockPolicy,
     ClockResult,
+    HistoryProblem,
     PriorityChange,
     StatusChange,
     Target,
     TargetKind,
     current_priority,
+    ordered_history,
     percent_of,
     target_for,
 )
@@ -49,16 +52,21 @@ def compute_clock(
     """The ticket's response and resolution clocks as of ``as_of``.
 
     One result per kind that has a target for the ticket's current priority, response first.
-    Empty when the ticket had no status entry or no priority by ``as_of``.
+    Empty when the ticket had no status entry or no priority by ``as_of``. A bad history gives
+    one result per such kind with ``error`` set and no clock numbers; it never raises.
     """
     as_of = whole_second(as_of)
     priority = current_priority(priorities, as_of)
+    ordered, problem = ordered_history(history)
     results: list[ClockResult] = []
     for kind in TARGET_KINDS:
         target = target_for(targets, kind, priority)
         if target is None:
             continue
-        result = _run_clock(history, target, calendar, policy, as_of, group=None)
+        if problem is not None:
+            results.append(_bad_history(ordered, target, problem, group=None))
+            continue
+        result = _run_clock(ordered, target, calendar, policy, as_of, group=None)
         if result is not None:
             results.append(result)
     return results
@@ -75,20 +83,51 @@ def ola_clocks(
     """One clock per assignment group and target kind, counting only the group's holds.
 
     A group gets a result when it has a target for the current priority and has held the
-    ticket by ``as_of``. Results follow the order of ``targets_by_group``.
+    ticket by ``as_of``. Results follow the order of ``targets_by_group``. A bad history gives
+    an ``error`` result for each group with a target that appears anywhere in it.
     """
     as_of = whole_second(as_of)
     priority = current_priority(priorities, as_of)
+    ordered, problem = ordered_history(history)
     results: list[ClockResult] = []
     for group, group_targets in targets_by_group.items():
         for kind in TARGET_KINDS:
             target = target_for(group_targets, kind, priority)
             if target is None:
                 continue
-            result = _run_clock(history, target, calendar, policy, as_of, group=group)
+            if problem is not None:
+                if any(change.group == group for change in ordered):
+                    results.append(_bad_history(ordered, target, problem, group=group))
+                continue
+            result = _run_clock(ordered, target, calendar, policy, as_of, group=group)
             if result is not None:
                 results.append(result)
     return results
+
+
+def _bad_history(
+    ordered: Sequence[StatusChange],
+    target: Target,
+    problem: HistoryProblem,
+    *,
+    group: str | None,
+) -> ClockResult:
+    """The result that reports a bad history: no clock numbers, the problem in ``error``."""
+    return ClockResult(
+        kind=target.kind,
+        priority=target.priority,
+        target_s=target.seconds,
+        started_at=ordered[0].at,
+        elapsed_business_s=0,
+        elapsed_calendar_s=0,
+        paused_s=0,
+        deadline=None,
+        stopped_at=None,
+        breached=False,
+        percent=float("nan"),
+        group=group,
+        error=problem,
+    )
 
 
 def _segments(
