@@ -7,10 +7,12 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from openitsms.audit.models import AuditEvent
 from openitsms.jobs.models import Job
+from openitsms.overview import collect
 from openitsms.tenancy import actions
 from openitsms.tenancy.access import can_manage_members, org_view, request_membership, request_org
 from openitsms.tenancy.choices import ROLE_HELP, Role
@@ -52,6 +54,7 @@ def organisation_create(request: HttpRequest) -> HttpResponse:
 def org_home(request: HttpRequest) -> HttpResponse:
     org = request_org(request)
     context = {
+        "tiles": collect(org, request_membership(request), timezone.localdate()),
         "member_count": Membership.objects.filter(organisation=org).count(),
         "role_help": ROLE_HELP[Role(request_membership(request).role)],
         "recent_events": AuditEvent.objects.for_org(org).select_related("organisation")[:10],
