@@ -40,7 +40,7 @@ def test_manager_filters_assesses_two_requirements_and_sees_the_history(page, no
     _login(page, "mark", PASSWORD)
     page.wait_for_url(re.compile(r"/$"))
     page.goto("/o/northwind/")
-    page.get_by_role("link", name="Requirements").click()
+    page.get_by_role("navigation").get_by_role("link", name="Requirements", exact=True).click()
     page.wait_for_url(re.compile(r"/o/northwind/requirements/$"))
     expect(page.get_by_role("heading", name="Requirements", exact=True)).to_be_visible()
     rows = page.locator("tr[data-number]")

@@ -57,7 +57,6 @@ def northwind(make_user):  # type: ignore[no-untyped-def]
 def test_a_manager_sets_up_service_hours_and_an_sla_with_targets(page, northwind) -> None:  # type: ignore[no-untyped-def]
     _login(page, "mark")
     page.goto("/o/northwind/services/")
-    page.get_by_role("link", name="Agreements & calendars").click()
     page.get_by_role("link", name="Business calendars").click()
     page.get_by_role("link", name="Add a calendar").click()
     page.get_by_label("Name").fill("London office")
