@@ -3,7 +3,8 @@
 Pure Python + numpy; no Django. The rules for how a status history drives a clock are in
 :mod:`.model`; :func:`compute_clock` is the per-ticket specification and
 :func:`compute_clocks_bulk` the vectorised path for many tickets, tested to agree to the
-second.
+second; likewise :func:`ola_clocks` and :func:`compute_ola_clocks_bulk` for the OLA clocks of
+assignment groups.
 A history that contradicts its own sequence numbers is reported per ticket (``error``),
 never raised (see :mod:`.model`).
 """
@@ -44,6 +45,7 @@ from .model import (
     strictest,
     target_for,
 )
+from .ola import BulkOlaResults, compute_ola_clocks_bulk, ola_target_seconds
 from .reference import compute_clock, ola_clocks
 
 __all__ = [
@@ -52,6 +54,7 @@ __all__ = [
     "MISSING",
     "SEARCH_LIMIT",
     "BulkClockResults",
+    "BulkOlaResults",
     "BusinessCalendar",
     "ClockColumns",
     "ClockPolicy",
@@ -66,6 +69,7 @@ __all__ = [
     "columns_from_histories",
     "compute_clock",
     "compute_clocks_bulk",
+    "compute_ola_clocks_bulk",
     "current_priority",
     "from_epoch",
     "history_problem",
@@ -73,6 +77,7 @@ __all__ = [
     "intersect",
     "normalise",
     "ola_clocks",
+    "ola_target_seconds",
     "ordered_history",
     "resolve_wall_time",
     "strictest",

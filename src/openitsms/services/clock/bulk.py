@@ -227,28 +227,87 @@ def compute_clocks_bulk(
     cutoff, one_cutoff = _per_ticket(as_of, n_tickets)
     goal_values = np.asarray(target_s, dtype=np.int64)
     goals: IntArray = np.broadcast_to(goal_values, (n_tickets,))
+    if goal_values.ndim == 0:
+        wanted = None if int(goal_values) > 0 else np.zeros(n_tickets, dtype=np.bool_)
+    else:
+        wanted = goals > 0
+    replay = _replay(columns, cutoff, one_cutoff, results.error, wanted)
+    if replay is None:
+        return results
+    live, start_row = _liveness(replay, columns, kind)
+    present = replay.present
+    goal = goals[present]
+    clocks = _clocks_from_rows(
+        replay.at,
+        replay.first,
+        replay.last,
+        live,
+        replay.take(columns.is_pause),
+        replay.at[start_row],
+        cutoff[present],
+        goal,
+        calendar,
+    )
+    results.has_clock[present] = True
+    results.started_at[present] = replay.at[start_row]
+    results.elapsed_business_s[present] = clocks.elapsed
+    results.elapsed_calendar_s[present] = clocks.elapsed_calendar
+    results.paused_s[present] = clocks.paused
+    results.deadline[present] = clocks.deadline
+    results.stopped_at[present] = clocks.stopped_at
+    results.breached[present] = clocks.elapsed > goal
+    results.percent[present] = 100.0 * clocks.elapsed / goal
+    return results
 
+
+@dataclass(frozen=True)
+class _Replay:
+    """The rows a clock replays: kept rows in replay order, grouped by ticket.
+
+    ``rows`` are the kept rows' indexes into the columns (``None``: every row, as given);
+    ``first``/``last``/``counts`` delimit each ticket's run of rows and ``present`` names it.
+    """
+
+    rows: IntArray | None
+    ticket: IntArray
+    at: IntArray
+    first: IntArray
+    last: IntArray
+    counts: IntArray
+    present: IntArray
+
+    def take(self, column: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        """``column`` for the kept rows, in replay order."""
+        return column if self.rows is None else column[self.rows]
+
+
+def _replay(
+    columns: ClockColumns,
+    cutoff: IntArray,
+    one_cutoff: int | None,
+    error: npt.NDArray[np.int8],
+    wanted: BoolArray | None,
+) -> _Replay | None:
+    """The rows at or before each ticket's ``as_of`` of good tickets in ``wanted``, in order.
+
+    Writes every ticket's problem code into ``error`` (the check covers all rows); ``None``
+    when no row is left. ``wanted`` (per ticket, ``None`` for all) spares the work for
+    tickets that need no clock.
+    """
     # Every row in replay order (ticket, then time or sequence); ``order`` is None when the
     # rows already are, which spares the sort for input that comes from an ordered query.
     order = _replay_order(columns)
     ticket_all = columns.ticket if order is None else columns.ticket[order]
     at_all = columns.at if order is None else columns.at[order]
-    bad: BoolArray | None = None
+    keep = at_all <= (one_cutoff if one_cutoff is not None else cutoff[ticket_all])
+    if wanted is not None:
+        keep &= wanted[ticket_all]
     if columns.seq is not None:
         seq_all = columns.seq if order is None else columns.seq[order]
-        _check_sequences(ticket_all, at_all, seq_all, results.error)
-        bad = results.error != 0
-        if not bad.any():
-            bad = None
-
-    keep = at_all <= (one_cutoff if one_cutoff is not None else cutoff[ticket_all])
-    if goal_values.ndim == 0:
-        if int(goal_values) <= 0:
-            return results
-    else:
-        keep &= (goals > 0)[ticket_all]
-    if bad is not None:
-        keep &= ~bad[ticket_all]
+        _check_sequences(ticket_all, at_all, seq_all, error)
+        bad = error != 0
+        if bad.any():
+            keep &= ~bad[ticket_all]
     if keep.all():
         rows, ticket, at = order, ticket_all, at_all
     else:
@@ -257,12 +316,7 @@ def compute_clocks_bulk(
         ticket, at = ticket_all[kept], at_all[kept]
     n_rows = at.size
     if n_rows == 0:
-        return results
-
-    def take(column: npt.NDArray[np.bool_]) -> BoolArray:
-        return column if rows is None else column[rows]
-
-    is_pause = take(columns.is_pause)
+        return None
     starts_ticket = np.empty(n_rows, dtype=np.bool_)
     starts_ticket[0] = True
     np.not_equal(ticket[1:], ticket[:-1], out=starts_ticket[1:])
@@ -270,20 +324,25 @@ def compute_clocks_bulk(
     last = np.empty_like(first)  # last row of each ticket
     last[:-1] = first[1:] - 1
     last[-1] = n_rows - 1
-    counts = last - first + 1
-    present = ticket[first]
-    ticket_cutoff = cutoff[present]
+    return _Replay(rows, ticket, at, first, last, last - first + 1, ticket[first])
 
+
+def _liveness(
+    replay: _Replay, columns: ClockColumns, kind: TargetKind
+) -> tuple[BoolArray, IntArray]:
+    """Which rows the ticket's ``kind`` clock is live in, and the row where it starts."""
+    first, counts = replay.first, replay.counts
+    n_rows = replay.at.size
+    start_row = first
     if kind == "response":
         # The response clock stops for good at the first response-stop status.
-        hits = np.cumsum(take(columns.is_stop_response), dtype=np.int64)
-        hits_before = hits[first] - take(columns.is_stop_response)[first]
-        live = hits == np.repeat(hits_before, counts)
-        start_row = first
+        stop = replay.take(columns.is_stop_response)
+        hits = np.cumsum(stop, dtype=np.int64)
+        hits_before = hits[first] - stop[first]
+        live: BoolArray = hits == np.repeat(hits_before, counts)
     else:
-        stopped = take(columns.is_stop_resolution)
+        stopped = replay.take(columns.is_stop_resolution)
         live = ~stopped
-        start_row = first
         if columns.reopen == "restart":
             # A reopen is a live row after a stopped one; the clock starts at the last one.
             reopened = live.copy()
@@ -292,31 +351,63 @@ def compute_clocks_bulk(
             candidate = np.where(reopened, np.arange(n_rows, dtype=np.int64), 0)
             start_row = np.maximum(np.maximum.reduceat(candidate, first), first)
             live &= np.arange(n_rows, dtype=np.int64) >= np.repeat(start_row, counts)
+    return live, start_row
+
+
+@dataclass(frozen=True)
+class _Clocks:
+    """The numbers of many clocks, one entry per clock."""
+
+    elapsed: IntArray
+    elapsed_calendar: IntArray
+    paused: IntArray
+    stopped_at: IntArray
+    deadline: IntArray
+
+
+def _clocks_from_rows(
+    at: IntArray,
+    first: IntArray,
+    last: IntArray,
+    live: BoolArray,
+    is_pause: BoolArray,
+    started: IntArray,
+    cutoff: IntArray,
+    goal: IntArray,
+    calendar: BusinessCalendar,
+) -> _Clocks:
+    """The clock of each run of rows ``first .. last``: the heart of the bulk clock.
+
+    A row's status holds until the next row of its run, the last one until the run's
+    ``cutoff`` (``as_of``); the clock counts the rows flagged ``live`` (paused when
+    ``is_pause``) and starts at ``started``, no later than its first live row.
+    """
+    n_rows = at.size
+    counts = last - first + 1
     running = live & ~is_pause
     pausing = live & is_pause
 
-    table = calendar.cumulative_table(int(at[first].min()), int(ticket_cutoff.max()))
+    table = calendar.cumulative_table(int(at[first].min()), int(cutoff.max()))
     # A row's status holds until the ticket's next row, the last one until as_of; so the
     # measure at a row's end is the measure at the next row's start.
     measured_start = table.measure_until(at)
     measured_end = np.empty_like(measured_start)
     measured_end[:-1] = measured_start[1:]
-    measured_end[last] = table.measure_until(ticket_cutoff)
+    measured_end[last] = table.measure_until(cutoff)
     business = measured_end - measured_start
     run_business = business * running
     elapsed = np.add.reduceat(run_business, first)
     paused = np.add.reduceat(business * pausing, first)
     held = np.empty_like(at)
     held[:-1] = at[1:] - at[:-1]
-    held[last] = ticket_cutoff - at[last]
+    held[last] = cutoff - at[last]
     elapsed_calendar = np.add.reduceat(held * running, first)
 
     # The clock is live at as_of when its last row is live; otherwise it stopped where its
     # last live row ended, or at its start if it never was live.
     live_now = live[last]
-    started = at[start_row]
-    stopped_at = np.full(present.size, MISSING, dtype=np.int64)
-    projection_from = ticket_cutoff.copy()
+    stopped_at = np.full(first.size, MISSING, dtype=np.int64)
+    projection_from = cutoff.copy()
     ended_tickets = np.flatnonzero(~live_now)
     if ended_tickets.size:
         last_live = np.maximum.reduceat(np.where(live, np.arange(n_rows), -1), first)[ended_tickets]
@@ -325,9 +416,8 @@ def compute_clocks_bulk(
         )
         stopped_at[ended_tickets] = ended
         projection_from[ended_tickets] = ended
-    goal = goals[present]
 
-    deadline = np.full(present.size, MISSING, dtype=np.int64)
+    deadline = np.full(first.size, MISSING, dtype=np.int64)
     # Reached in history: the one running row whose cumulative business time crosses the goal.
     reached = np.flatnonzero(elapsed >= goal)
     if reached.size:
@@ -349,17 +439,7 @@ def compute_clocks_bulk(
         deadline[short] = _projected_deadlines(
             calendar, table, projection_from[short], goal[short] - elapsed[short]
         )
-
-    results.has_clock[present] = True
-    results.started_at[present] = started
-    results.elapsed_business_s[present] = elapsed
-    results.elapsed_calendar_s[present] = elapsed_calendar
-    results.paused_s[present] = paused
-    results.deadline[present] = deadline
-    results.stopped_at[present] = stopped_at
-    results.breached[present] = elapsed > goal
-    results.percent[present] = 100.0 * elapsed / goal
-    return results
+    return _Clocks(elapsed, elapsed_calendar, paused, stopped_at, deadline)
 
 
 def _replay_order(columns: ClockColumns) -> IntArray | None:
