@@ -139,6 +139,7 @@ def _register_routers() -> None:
     from openitsms.evidence.api import router as evidence_router
     from openitsms.improvement.api import router as improvement_router
     from openitsms.jobs.api import router as jobs_router
+    from openitsms.operations.api import router as operations_router
     from openitsms.processes.api import router as processes_router
     from openitsms.services.api import router as services_router
     from openitsms.tenancy.api import router as tenancy_router
@@ -153,6 +154,7 @@ def _register_routers() -> None:
     api.add_router("/", services_router)
     api.add_router("/", improvement_router)
     api.add_router("/", audits_router)
+    api.add_router("/", operations_router)
 
 
 _register_routers()

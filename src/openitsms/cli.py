@@ -100,6 +100,29 @@ def cmd_catalogue(opts: argparse.Namespace) -> None:
     _call("catalogue_load")
 
 
+def cmd_import(opts: argparse.Namespace) -> None:
+    _check_database()
+    args = [
+        "import_records",
+        opts.file,
+        "--org",
+        opts.org,
+        "--source",
+        opts.source,
+        "--kind",
+        opts.kind,
+    ]
+    if opts.mapping:
+        args += ["--mapping", opts.mapping]
+    if opts.dry_run:
+        args.append("--dry-run")
+    if opts.tz:
+        args += ["--tz", opts.tz]
+    if opts.date_order:
+        args += ["--date-order", opts.date_order]
+    _call(*args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="itsms", description="OpenITSMS — keep an ISO/IEC 20000-1 SMS audit-ready."
@@ -150,6 +173,19 @@ def build_parser() -> argparse.ArgumentParser:
     csub = p.add_subparsers(dest="catalogue_command", required=True, metavar="ACTION")
     c = csub.add_parser("load", help="load or refresh the catalogue and crosswalks")
     c.set_defaults(func=cmd_catalogue)
+
+    p = sub.add_parser(
+        "import", help="import incidents, requests, problems or changes from an ITSM export"
+    )
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--org", required=True, metavar="SLUG")
+    p.add_argument("--source", required=True, choices=["servicenow", "jira", "glpi", "itop", "csv"])
+    p.add_argument("--kind", required=True, choices=["incident", "request", "problem", "change"])
+    p.add_argument("--mapping", metavar="NAME", help="a saved column mapping (for --source csv)")
+    p.add_argument("--dry-run", action="store_true", help="show what would change; store nothing")
+    p.add_argument("--tz", metavar="ZONE", help="time zone of the file's times (IANA name)")
+    p.add_argument("--date-order", choices=["day_first", "month_first"])
+    p.set_defaults(func=cmd_import)
 
     sub.add_parser("manage", help="run a Django management command: itsms manage COMMAND ...")
     return parser

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "openitsms.services",
     "openitsms.improvement",
     "openitsms.audits",
+    "openitsms.operations",
 ]
 
 MIDDLEWARE = [

@@ -18,4 +18,5 @@ urlpatterns = [
     path("", include("openitsms.services.urls")),
     path("", include("openitsms.improvement.urls")),
     path("", include("openitsms.audits.urls")),
+    path("", include("openitsms.operations.urls")),
 ]

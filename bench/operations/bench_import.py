@@ -1,0 +1,122 @@
+"""End-to-end import benchmark: a synthetic ServiceNow audit-log export through ``run_import``.
+
+Run from the repository root:
+
+    .venv/bin/python bench/operations/bench_import.py [ROWS ...]          # SQLite (default 100000)
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_ops \\
+        .venv/bin/python bench/operations/bench_import.py 100000          # PostgreSQL
+
+For each size the file is generated with bench/ingest's generator (the 36 columns of the
+shared ServiceNow sample, ~6.5 rows per incident), then a fresh child process migrates an
+empty database (not timed), creates one organisation and imports the file end to end: parse,
+validate, rebuild histories, SLA clock (24×7 for every record), store (bulk_create), one audit
+entry per created record, and monthly rollups. A second import of the same file (every record
+unchanged) is timed too. Reported: rows per second of wall-clock time and the child's peak
+memory (``ru_maxrss``). On PostgreSQL the database named in DATABASE_URL is dropped and
+recreated. Not part of the test suite.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _generator():  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location(
+        "bench_ingest", ROOT / "bench/ingest/bench_ingest.py"
+    )
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def child(path: str) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "openitsms.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    from openitsms.operations.actions import run_import
+    from openitsms.tenancy.models import Organisation
+    from openitsms.tenancy.scoping import org_scope
+
+    org = Organisation.objects.create(name="Bench", slug=f"bench-{int(time.time())}")
+    results = {"vendor": connection.vendor}
+    with org_scope(org):
+        for label in ("first", "again"):
+            started = time.perf_counter()
+            run = run_import(
+                organisation=org,
+                user=None,
+                file=path,
+                source="servicenow",
+                kind="incident",
+                tz="Europe/Amsterdam",
+            )
+            seconds = time.perf_counter() - started
+            assert run.status == "succeeded", run.message
+            results[label] = {
+                "rows": run.rows_read,
+                "records": run.created + run.updated + run.unchanged,
+                "created": run.created,
+                "unchanged": run.unchanged,
+                "seconds": round(seconds, 2),
+                "rows_per_s": round(run.rows_read / seconds),
+            }
+    results["peak_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    print(json.dumps(results))
+
+
+def main(sizes: list[int]) -> None:
+    generate = _generator().generate
+    with tempfile.TemporaryDirectory() as folder:
+        for size in sizes:
+            path = Path(folder) / f"incidents-{size}.csv"
+            rows, incidents = generate(path, size)
+            env = dict(os.environ, ITSMS_DATA_DIR=str(Path(folder) / f"data-{size}"))
+            if "DATABASE_URL" in env:
+                name = env["DATABASE_URL"].rsplit("/", 1)[1]
+                base = env["DATABASE_URL"].rsplit("/", 1)[0]
+                subprocess.run(
+                    ["psql", f"{base}/postgres", "-qc", f"DROP DATABASE IF EXISTS {name}"],
+                    check=True,
+                )
+                subprocess.run(
+                    ["psql", f"{base}/postgres", "-qc", f"CREATE DATABASE {name}"], check=True
+                )
+            out = subprocess.run(
+                [sys.executable, __file__, "--child", str(path)],
+                env=env,
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+            result = json.loads(out.strip().splitlines()[-1])
+            first, again = result["first"], result["again"]
+            print(
+                f"{rows:>9} rows / {incidents:>8} incidents on {result['vendor']}: "
+                f"first import {first['seconds']} s ({first['rows_per_s']:,} rows/s), "
+                f"re-import {again['seconds']} s ({again['rows_per_s']:,} rows/s), "
+                f"peak {result['peak_mib']} MiB"
+            )
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--child"]:
+        child(sys.argv[2])
+    else:
+        main([int(a) for a in sys.argv[1:]] or [100_000])
