@@ -161,5 +161,7 @@ def test_a_service_owner_records_an_outage_and_reads_the_report(page, northwind)
     assert page.get_by_test_id("report-availability").get_by_text("Missed").is_visible()
     assert page.locator("figure.chart-figure svg").is_visible()
     assert page.get_by_test_id("report-outages").get_by_text("Database storage full").is_visible()
-    # Breaches come from tickets, which the operations app will provide: the page says so.
-    assert page.get_by_text("No ticket data yet").first.is_visible()
+    # No ticket was measured in the month: the page says why rather than showing a number.
+    note = page.get_by_test_id("breaches-note").inner_text()
+    assert note == "No agreement sets a time target."
+    assert page.get_by_test_id("report-breaches").count() == 0

@@ -319,7 +319,8 @@ def test_the_report_api_says_there_is_no_ticket_data_yet(
     assert section["availability"][0]["target_met"] is True
     (time_target,) = section["time_targets"]
     assert time_target["has_data"] is False and time_target["tickets"] is None
-    assert "No ticket data yet" in time_target["note"]
+    assert "No imported incident or request" in time_target["note"]
+    assert time_target["breached"] == []
     assert [o["title"] for o in body["outages"]] == ["Down"]
     bad = api("get", f"{BASE}/services/{portal.pk}/report?month=June", token_for(viewer))
     assert bad.status_code == 422

@@ -16,7 +16,10 @@ from openitsms.operations.models import Record
 from openitsms.services.models import Agreement, Service
 from openitsms.services.reports import BreachedTicket, TimeTargetActual
 
-NO_TICKETS = "No imported incidents or requests were measured against this target in the month."
+NO_TICKETS = (
+    "No imported incident or request was measured against this target in the month: import "
+    "them on the Operations pages, with the service named as in the catalogue."
+)
 
 
 def time_target_actuals(
@@ -41,15 +44,19 @@ def time_target_actuals(
                 },
             )
             .order_by("source_id")
-            .values_list("source_id", f"{target.kind}_breached", f"{target.kind}_business_s")
+            .values_list("source_id", f"{target.kind}_breached", f"{target.kind}_business_s", "pk")
         )
         if not rows:
             results.append(TimeTargetActual(time_target=target, has_data=False, note=NO_TICKETS))
             continue
-        within = sum(1 for _id, breached, _s in rows if not breached)
+        within = sum(1 for _id, breached, _s, _pk in rows if not breached)
         breaches = tuple(
-            BreachedTicket(number=source_id, overrun_s=max(0, (elapsed or 0) - target.seconds))
-            for source_id, breached, elapsed in rows
+            BreachedTicket(
+                number=source_id,
+                overrun_s=max(0, (elapsed or 0) - target.seconds),
+                record_id=pk,
+            )
+            for source_id, breached, elapsed, pk in rows
             if breached
         )
         percent = (Decimal(100 * within) / len(rows)).quantize(

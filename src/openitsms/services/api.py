@@ -364,6 +364,12 @@ def service_availability(
     return _availability_out(measure_availability(service, chosen))
 
 
+class BreachedTicketOut(Schema):
+    number: str = Field(description="The ticket's id in its source system")
+    overrun_seconds: int = Field(description="Business seconds beyond the target")
+    record_id: int | None = Field(description="The imported record, when there is one")
+
+
 class TimeTargetActualOut(Schema):
     target_id: int
     kind: ClockKind
@@ -374,6 +380,7 @@ class TimeTargetActualOut(Schema):
     tickets: int | None
     within_target: int | None
     percent_within: float | None
+    breached: list[BreachedTicketOut]
     note: str
 
 
@@ -456,6 +463,14 @@ def service_report(
                         percent_within=None
                         if row.percent_within is None
                         else float(row.percent_within),
+                        breached=[
+                            BreachedTicketOut(
+                                number=ticket.number,
+                                overrun_seconds=ticket.overrun_s,
+                                record_id=ticket.record_id,
+                            )
+                            for ticket in row.breaches
+                        ],
                         note=row.note,
                     )
                     for row in section.time_targets

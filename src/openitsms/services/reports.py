@@ -4,9 +4,9 @@ One function builds the report for the page and the API alike (:func:`service_re
 Actuals come from three places:
 
 * availability: from the service's outages (:mod:`openitsms.services.availability`);
-* response and resolution times: from ticket data, through :func:`time_target_actuals`.
-  Tickets (incidents and requests with their SLA clocks) arrive with the operations app; until
-  then that function says so for every target ("no ticket data yet") and reports no number;
+* response and resolution times: from the incidents and requests imported by the operations
+  app, whose SLA clocks were measured at import, through :func:`time_target_actuals`; when
+  that app is not installed every target says "no ticket data" and reports no number;
 * other measurable targets (e.g. satisfaction ≥ 4.2 of 5): no measurements are recorded yet,
   which :func:`measurable_target_actuals` says in the same way.
 
@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.apps import apps
 from django.utils import timezone
 
 from openitsms.services.availability import (
@@ -43,6 +44,7 @@ class BreachedTicket:
 
     number: str
     overrun_s: int
+    record_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -77,13 +79,14 @@ def time_target_actuals(
     """Per time target of ``agreement``: the service's tickets due in ``[start, end)``, how
     many met the target, and the ones that breached it.
 
-    This is the one place the service report reads ticket data from. No ticket data is kept
-    yet (the operations app, with incidents, requests and their clock results, comes later), so
-    every target is returned with ``has_data=False`` and :data:`NO_TICKET_DATA`. When tickets
-    arrive, this function reads their clock results (computed with
-    :func:`openitsms.services.clock.compute_clocks_bulk` and
-    :func:`openitsms.services.models.strictest_target`); the page and the API need no change.
+    This is the one place the service report reads ticket data from: the clock results the
+    operations app stored at import (:mod:`openitsms.operations.service_actuals`). Without
+    that app every target is returned with ``has_data=False`` and :data:`NO_TICKET_DATA`.
     """
+    if apps.is_installed("openitsms.operations"):
+        from openitsms.operations.service_actuals import time_target_actuals as from_records
+
+        return from_records(service=service, agreement=agreement, start=start, end=end)
     return [
         TimeTargetActual(time_target=target, has_data=False, note=NO_TICKET_DATA)
         for target in agreement.time_targets.all()
@@ -125,8 +128,30 @@ class ServiceReport:
     generated_at: datetime = field(default_factory=timezone.now)
 
     @property
+    def breaches(self) -> list[tuple[AgreementSection, TimeTargetActual, BreachedTicket]]:
+        """Every ticket that missed a time target in the month, agreement by agreement."""
+        return [
+            (section, row, ticket)
+            for section in self.sections
+            for row in section.time_targets
+            for ticket in row.breaches
+        ]
+
+    @property
     def breaches_note(self) -> str:
-        return NO_TICKET_DATA
+        """What the breach list means: no data, no breaches, or how many."""
+        measured = [row for section in self.sections for row in section.time_targets]
+        if not any(row.has_data for row in measured):
+            if not measured:
+                return "No agreement sets a time target."
+            if not apps.is_installed("openitsms.operations"):
+                return NO_TICKET_DATA
+            return f"No ticket was measured against a time target in {self.period.label}."
+        count = len(self.breaches)
+        if not count:
+            return f"No ticket missed a time target in {self.period.label}."
+        tickets = "1 ticket" if count == 1 else f"{count} tickets"
+        return f"{tickets} missed a time target in {self.period.label}."
 
 
 def service_report(
