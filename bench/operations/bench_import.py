@@ -9,11 +9,19 @@ Run from the repository root:
 For each size the file is generated with bench/ingest's generator (the 36 columns of the
 shared ServiceNow sample, ~6.5 rows per incident), then a fresh child process migrates an
 empty database (not timed), creates one organisation and imports the file end to end: parse,
-validate, rebuild histories, SLA clock (24×7 for every record), store (bulk_create), one audit
+validate, rebuild histories, SLA clock (24×7 for every record), store (prepared rows), one audit
 entry per created record, and monthly rollups. A second import of the same file (every record
-unchanged) is timed too. Reported: rows per second of wall-clock time and the child's peak
-memory (``ru_maxrss``). On PostgreSQL the database named in DATABASE_URL is dropped and
-recreated. Not part of the test suite.
+unchanged) is timed too. Reported: rows per second of wall-clock time, the child's CPU time
+(steadier than wall-clock time on a shared machine; the database server's own work on
+PostgreSQL is not in it) and the child's peak memory (``ru_maxrss``). On PostgreSQL the
+database named in DATABASE_URL is dropped and recreated (never point it at a database you
+need). Not part of the test suite.
+
+In the same run, DuckDB's plain scan of the same file, ``SELECT count(*) FROM read_csv(...)``
+(best of three, in its own child process with DuckDB's default threads), gives the yardstick
+of the issue: the import's time divided by the scan's. Without the ``duckdb`` package (the
+``bench`` extra: ``pip install -e '.[bench]'``) the scan and the ratio are skipped with a
+message.
 """
 
 from __future__ import annotations
@@ -58,7 +66,7 @@ def child(path: str) -> None:
     results = {"vendor": connection.vendor}
     with org_scope(org):
         for label in ("first", "again"):
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             run = run_import(
                 organisation=org,
                 user=None,
@@ -68,6 +76,7 @@ def child(path: str) -> None:
                 tz="Europe/Amsterdam",
             )
             seconds = time.perf_counter() - started
+            cpu = time.process_time() - cpu
             assert run.status == "succeeded", run.message
             results[label] = {
                 "rows": run.rows_read,
@@ -76,17 +85,52 @@ def child(path: str) -> None:
                 "unchanged": run.unchanged,
                 "seconds": round(seconds, 2),
                 "rows_per_s": round(run.rows_read / seconds),
+                "cpu_s": round(cpu, 2),
+                "rows_per_cpu_s": round(run.rows_read / cpu),
             }
     results["peak_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     print(json.dumps(results))
 
 
+def duckdb_child(path: str) -> None:
+    import duckdb
+
+    con = duckdb.connect()
+    best = float("inf")
+    count = 0
+    for _ in range(3):
+        started = time.perf_counter()
+        count = con.execute("SELECT count(*) FROM read_csv(?)", [path]).fetchone()[0]
+        best = min(best, time.perf_counter() - started)
+    print(json.dumps({"rows": count, "seconds": round(best, 3), "version": duckdb.__version__}))
+
+
+def duckdb_scan(path: Path) -> dict[str, object] | None:
+    """DuckDB's plain scan of ``path`` (best of three), or ``None`` without duckdb."""
+    if importlib.util.find_spec("duckdb") is None:
+        return None
+    out = subprocess.run(
+        [sys.executable, __file__, "--duckdb", str(path)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    result: dict[str, object] = json.loads(out.strip().splitlines()[-1])
+    return result
+
+
 def main(sizes: list[int]) -> None:
     generate = _generator().generate
+    if importlib.util.find_spec("duckdb") is None:
+        print(
+            "duckdb is not installed: the DuckDB scan and the ratio to it are skipped "
+            "(pip install -e '.[bench]' to have them)"
+        )
     with tempfile.TemporaryDirectory() as folder:
         for size in sizes:
             path = Path(folder) / f"incidents-{size}.csv"
             rows, incidents = generate(path, size)
+            scan = duckdb_scan(path)
             env = dict(os.environ, ITSMS_DATA_DIR=str(Path(folder) / f"data-{size}"))
             if "DATABASE_URL" in env:
                 name = env["DATABASE_URL"].rsplit("/", 1)[1]
@@ -109,14 +153,25 @@ def main(sizes: list[int]) -> None:
             first, again = result["first"], result["again"]
             print(
                 f"{rows:>9} rows / {incidents:>8} incidents on {result['vendor']}: "
-                f"first import {first['seconds']} s ({first['rows_per_s']:,} rows/s), "
-                f"re-import {again['seconds']} s ({again['rows_per_s']:,} rows/s), "
+                f"first import {first['seconds']} s ({first['rows_per_s']:,} rows/s; "
+                f"CPU {first['cpu_s']} s, {first['rows_per_cpu_s']:,} rows/s), "
+                f"re-import {again['seconds']} s ({again['rows_per_s']:,} rows/s; "
+                f"CPU {again['cpu_s']} s, {again['rows_per_cpu_s']:,} rows/s), "
                 f"peak {result['peak_mib']} MiB"
             )
+            if scan is not None:
+                seconds = float(scan["seconds"])  # type: ignore[arg-type]
+                print(
+                    f"{'':>9} DuckDB {scan['version']} scan: {seconds} s "
+                    f"({scan['rows']:,} rows); first import {first['seconds'] / seconds:.1f}× "
+                    f"the scan, re-import {again['seconds'] / seconds:.1f}×"
+                )
 
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--child"]:
         child(sys.argv[2])
+    elif sys.argv[1:2] == ["--duckdb"]:
+        duckdb_child(sys.argv[2])
     else:
         main([int(a) for a in sys.argv[1:]] or [100_000])

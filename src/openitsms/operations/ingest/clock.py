@@ -1,7 +1,8 @@
 """Normalised records as input for the SLA clock's bulk path.
 
 :func:`clock_columns` turns a batch of records into :class:`ClockColumns` (ticket ``i`` is
-``records[i]``) through :func:`openitsms.services.clock.columns_from_histories`;
+``records[i]``), the same columns as :func:`openitsms.services.clock.columns_from_histories`
+of their :func:`status_changes` gives, built directly;
 :func:`priority_histories` gives the matching input of
 :func:`openitsms.services.clock.target_seconds`. The histories are already in time order
 and checked by :mod:`.history`, so the entries are passed without sequence numbers (the
@@ -13,12 +14,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Final
 
+import numpy as np
+
 from openitsms.services.clock import (
     ClockColumns,
     ClockPolicy,
     PriorityChange,
     StatusChange,
-    columns_from_histories,
+    to_epoch,
 )
 
 from .records import DONE_STATUSES, PAUSE_STATUSES, NormalisedRecord
@@ -47,7 +50,44 @@ def clock_columns(
     hold our statuses (``new``, ``in_progress``, ``pending``, ``resolved``, ``closed``,
     ``cancelled``), since those are what the histories carry.
     """
-    return columns_from_histories([status_changes(record) for record in records], policy)
+    # What columns_from_histories(map(status_changes, records), policy) gives, without a
+    # StatusChange per entry (a batch has tens of thousands): entries carry no sequence
+    # number, so there is no ``seq`` column.
+    status_codes: dict[str, int] = {}
+    group_codes: dict[str, int] = {}
+    tickets: list[int] = []
+    instants: list[int] = []
+    statuses: list[int] = []
+    groups: list[int] = []
+    for ticket, record in enumerate(records):
+        history = record.history
+        tickets.extend([ticket] * len(history))
+        for entry in history:
+            instants.append(to_epoch(entry.at))
+            statuses.append(status_codes.setdefault(entry.status, len(status_codes)))
+            group = entry.group
+            groups.append(-1 if group is None else group_codes.setdefault(group, len(group_codes)))
+    names = tuple(status_codes)
+    status = np.asarray(statuses, dtype=np.int32)
+
+    def flags(wanted: frozenset[str]) -> np.ndarray:
+        by_code = np.asarray([name in wanted for name in names], dtype=np.bool_)
+        return by_code[status] if names else np.zeros(0, dtype=np.bool_)
+
+    return ClockColumns(
+        n_tickets=len(records),
+        ticket=np.asarray(tickets, dtype=np.int64),
+        at=np.asarray(instants, dtype=np.int64),
+        is_pause=flags(policy.pause_statuses),
+        is_stop_response=flags(policy.stop_statuses_response),
+        is_stop_resolution=flags(policy.stop_statuses_resolution),
+        status=status,
+        group=np.asarray(groups, dtype=np.int32),
+        statuses=names,
+        groups=tuple(group_codes),
+        reopen=policy.reopen,
+        seq=None,
+    )
 
 
 def priority_histories(records: Sequence[NormalisedRecord]) -> list[list[PriorityChange]]:

@@ -41,6 +41,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import fields as dataclass_fields
 from datetime import datetime
 from itertools import chain, islice
+from operator import itemgetter
 from typing import Any, Final, Literal, cast
 from zoneinfo import ZoneInfo
 
@@ -225,6 +226,13 @@ class RecordStream:
         by_name = {name: (index, read) for name, index, read in self._readers}
         self._update_plan = [by_name.get(name, (0, _nothing)) for name in _UPDATE_FIELDS]
         self._other_readers = [r for r in self._readers if r[0] not in _HISTORY_FIELDS]
+        # The cells of the other readers as a tuple (even of one or none), to compare rows.
+        other_indexes = [index for _, index, _ in self._other_readers]
+        self._pick_other: Callable[[list[str]], tuple[str, ...]] = (
+            (lambda cells: tuple(cells[i] for i in other_indexes))
+            if len(other_indexes) < 2
+            else itemgetter(*other_indexes)
+        )
         # Fields every row must have; rows with all of them and no kind column skip _check.
         self._needed: tuple[str, ...] = ("source_id", "opened_at", "status")
         if self.audit_log:
@@ -443,8 +451,18 @@ class RecordStream:
 
     def _read_update(self, number: int, cells: list[str]) -> Update | list[tuple[str, str]]:
         """What an audit-log row says about the history, or the problems that stop it."""
+        # Unrolled over _UPDATE_FIELDS (six fields): this runs once per row of the file.
+        (i0, r0), (i1, r1), (i2, r2), (i3, r3), (i4, r4), (i5, r5) = self._update_plan
         try:
-            return Update(number, *[read(cells[index]) for index, read in self._update_plan])
+            return Update(
+                number,
+                r0(cells[i0]),
+                r1(cells[i1]),
+                r2(cells[i2]),
+                r3(cells[i3]),
+                r4(cells[i4]),
+                r5(cells[i5]),
+            )
         except ValueProblem:
             return self._read(cells, self._readers)[1]
 
@@ -468,9 +486,13 @@ class RecordStream:
         read in full) is known good; the others are read to check them.
         """
         problems: list[tuple[str, str]] = []
-        for _, index, read in self._other_readers:
-            raw = cells[index]
-            if raw != final[index]:
+        pick = self._pick_other
+        mine = pick(cells)
+        theirs = pick(final)
+        if mine == theirs:
+            return problems  # the common case: the same cells as the final row
+        for raw, last, (_, index, read) in zip(mine, theirs, self._other_readers, strict=True):
+            if raw != last:
                 try:
                     read(raw)
                 except ValueProblem as problem:
@@ -590,7 +612,8 @@ class RecordStream:
 
     def _contiguous(self, rows: Iterator[RowItem]) -> Iterator[Item]:
         seen = SeenIds()
-        id_header = self.table.headers[self.positions["source_id"]]
+        id_index = self.positions["source_id"]
+        id_header = self.table.headers[id_index]
         current: str | None = None
         group: list[tuple[int, list[str]]] = []
         first_met: int | None = None
@@ -601,7 +624,7 @@ class RecordStream:
                 continue
             number, cells = item
             self.rows_read += 1
-            source_id = clean(cells[self.positions["source_id"]])
+            source_id = clean(cells[id_index])
             if source_id is None:
                 yield self._missing_id(number)
                 continue
