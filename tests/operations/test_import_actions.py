@@ -9,9 +9,10 @@ import openpyxl
 import pytest
 
 from openitsms.audit.models import AuditEvent
+from openitsms.operations.actions import run_import, save_mapping
 from openitsms.operations.models import ImportRejection, ImportRun, Record, Rollup
 from openitsms.tenancy.scoping import org_scope
-from tests.operations.helpers import HEADER, import_csv, mapping_for, write
+from tests.operations.helpers import COLUMNS, HEADER, import_csv, mapping_for, write
 
 pytestmark = pytest.mark.django_db
 
@@ -253,3 +254,25 @@ def test_service_actuals_count_tickets_measured_against_each_target(
     assert actual.percent_within == Decimal("50.0")
     assert [(b.number, b.overrun_s) for b in actual.breaches] == [("INC-2", 2 * 3600)]
     assert empty.has_data is False and empty.tickets is None
+
+
+def test_agreement_targets_are_not_applied_to_problems(org, manager, portal_sla, tmp_path):
+    with org_scope(org):
+        mapping = save_mapping(
+            organisation=org, name="Problems", source="csv", kind="problem", columns=COLUMNS
+        )
+        run = run_import(
+            organisation=org,
+            user=manager,
+            file=write(tmp_path, HEADER + ROWS.replace("INC-", "PRB-"), "problems.csv"),
+            source="csv",
+            kind="problem",
+            mapping=mapping,
+            tz="Europe/London",
+        )
+        assert run.status == "succeeded", run.message
+        problem = Record.objects.get(source_id="PRB-2")
+    # A P1 problem on the portal is not an incident: the SLA's 4-hour target does not apply.
+    assert (problem.sla_basis, problem.resolution_target_s) == ("none", None)
+    assert problem.resolution_breached is None and problem.resolution_24x7_s == 6 * 3600
+    assert "incidents and requests" in problem.sla_note

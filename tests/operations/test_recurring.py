@@ -54,6 +54,11 @@ def test_one_click_raises_a_problem_linked_to_the_incidents(
             Record.objects.filter(problem_ref=problem.source_id).values_list("source_id", flat=True)
         )
         assert problem_candidates() == []
+        # The problem counts in this month's problem KPIs at once, without another import.
+        from openitsms.operations.kpis import monthly_kpis
+
+        latest = monthly_kpis(kind="problem")[-1]
+        assert (latest.month, latest.opened) == (problem.opened_at.date().replace(day=1), 1)
     assert response["Location"] == problem.get_absolute_url()
     assert (problem.source, problem.title, problem.status) == ("openitsms", "VPN drops", "new")
     assert linked == {"INC-1", "INC-2", "INC-3"}

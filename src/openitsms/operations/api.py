@@ -8,11 +8,22 @@ from django.shortcuts import get_object_or_404
 from ninja import File, Form, Router, Schema, Status, UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
-from openitsms.operations.actions import queue_import, save_mapping
+from openitsms.operations.actions import (
+    delete_mapping,
+    queue_import,
+    save_mapping,
+    update_mapping,
+)
 from openitsms.operations.choices import RecordKind, Source
-from openitsms.operations.ingest import FIELD_BY_NAME
 from openitsms.operations.kpis import monthly_kpis
 from openitsms.operations.models import ColumnMapping, ImportRejection, ImportRun, Record
+from openitsms.operations.value_tables import (
+    default_patterns,
+    default_table,
+    mapped_fields,
+    source_kind_errors,
+    vocabulary,
+)
 from openitsms.tenancy.access import api_require, can_edit, request_org
 
 router = Router(tags=["operations"])
@@ -112,11 +123,29 @@ class MappingOut(Schema):
 
 
 class MappingIn(Schema):
+    """A mapping: ``columns`` is field -> the export's header (``""`` leaves a field unread);
+    ``value_maps`` is field -> {the export's value: ours}, laid over the source's defaults."""
+
     name: str
     source: Source = Source.CSV
     kind: RecordKind | None = None
-    columns: dict[str, str]
+    columns: dict[str, str] = {}
     value_maps: dict[str, dict[str, str]] = {}
+
+
+class ValuePatternOut(Schema):
+    pattern: str
+    value: str
+
+
+class ValueTableOut(Schema):
+    """One field's default value table: keys as looked up (lower case, single blanks)."""
+
+    field: str
+    label: str
+    vocabulary: list[str]
+    table: dict[str, str]
+    patterns: list[ValuePatternOut]
 
 
 @router.get("/orgs/{org}/import-runs", response=list[ImportRunOut], summary="Import runs")
@@ -223,9 +252,6 @@ def mapping_list(request: HttpRequest, org: str):  # type: ignore[no-untyped-def
 )
 def mapping_save(request: HttpRequest, org: str, body: MappingIn) -> Status:
     api_require(request, can_edit, "Only owners and managers can save column mappings.")
-    unknown = sorted(set(body.columns) - set(FIELD_BY_NAME))
-    if unknown:
-        raise ValidationError({"columns": f"Unknown fields: {', '.join(unknown)}."})
     mapping = save_mapping(
         organisation=request_org(request),
         name=body.name,
@@ -237,25 +263,128 @@ def mapping_save(request: HttpRequest, org: str, body: MappingIn) -> Status:
     return Status(201, mapping)
 
 
+@router.get(
+    "/orgs/{org}/column-mappings/{mapping_id}", response=MappingOut, summary="One column mapping"
+)
+def mapping_detail(request: HttpRequest, org: str, mapping_id: int) -> ColumnMapping:
+    return get_object_or_404(ColumnMapping.objects, pk=mapping_id)
+
+
+@router.put(
+    "/orgs/{org}/column-mappings/{mapping_id}",
+    response=MappingOut,
+    summary="Replace a column mapping's name, source, kind, columns and value maps",
+)
+def mapping_update(
+    request: HttpRequest, org: str, mapping_id: int, body: MappingIn
+) -> ColumnMapping:
+    api_require(request, can_edit, "Only owners and managers can change column mappings.")
+    return update_mapping(
+        mapping=get_object_or_404(ColumnMapping.objects, pk=mapping_id),
+        name=body.name,
+        source=body.source,
+        kind=body.kind or "",
+        columns=body.columns,
+        value_maps=body.value_maps,
+    )
+
+
+@router.delete(
+    "/orgs/{org}/column-mappings/{mapping_id}",
+    response={204: None},
+    summary="Delete a column mapping (runs that used it keep its name)",
+)
+def mapping_delete(request: HttpRequest, org: str, mapping_id: int) -> Status:
+    api_require(request, can_edit, "Only owners and managers can delete column mappings.")
+    delete_mapping(mapping=get_object_or_404(ColumnMapping.objects, pk=mapping_id))
+    return Status(204, None)
+
+
+@router.get(
+    "/orgs/{org}/value-map-defaults",
+    response=list[ValueTableOut],
+    summary="The default value tables of a source (and kind): what a mapping's values override",
+)
+def value_map_defaults(
+    request: HttpRequest, org: str, source: Source, kind: RecordKind | None = None
+) -> list[dict[str, Any]]:
+    errors = source_kind_errors(source, kind or "")
+    if errors:
+        raise ValidationError(errors)
+    return [
+        {
+            "field": spec.name,
+            "label": spec.label,
+            "vocabulary": [value for value, _label in vocabulary(spec.name)],
+            "table": default_table(source, kind or "", spec.name),
+            "patterns": [
+                {"pattern": pattern, "value": value}
+                for pattern, value in default_patterns(source, kind or "", spec.name)
+            ],
+        }
+        for spec in mapped_fields(kind or "")
+    ]
+
+
 class MonthKpiOut(Schema):
+    """One month's KPIs of one kind of record (see ``openitsms.operations.kpis``): figures
+    that do not apply to the kind asked for are ``null``, as are rates and times without
+    anything to measure. Times in hours (``_h``) or days (``_days``), shares in %."""
+
     month: date
     opened: int
+    ended: int
     resolved: int
     backlog: int
-    major: int
-    mean_response_24x7_h: float | None
-    mean_response_business_h: float | None
+    backlog_mean_age_days: float | None
     mean_resolution_24x7_h: float | None
+    median_resolution_24x7_h: float | None
     mean_resolution_business_h: float | None
-    response_with_target: int
-    response_within_pct: float | None
+    median_resolution_business_h: float | None
     resolution_with_target: int
     resolution_within_pct: float | None
+    mean_response_24x7_h: float | None
+    median_response_24x7_h: float | None
+    mean_response_business_h: float | None
+    median_response_business_h: float | None
+    response_with_target: int | None
+    response_within_pct: float | None
     reopen_rate_pct: float | None
     reassignments_per_record: float | None
+    major: int | None
+    first_contact_resolved: int | None
+    first_contact_measured: int | None
+    first_contact_resolution_pct: float | None
+    linked_to_problem_pct: float | None
+    caused_by_change_pct: float | None
+    with_root_cause: int | None
+    root_cause_pct: float | None
+    known_errors: int | None
+    known_error_pct: float | None
+    known_errors_timed: int | None
+    mean_time_to_known_error_days: float | None
+    median_time_to_known_error_days: float | None
+    changes_normal: int | None
+    changes_standard: int | None
+    changes_emergency: int | None
+    emergency_pct: float | None
+    with_outcome: int | None
+    successful: int | None
+    successful_with_issues: int | None
+    unsuccessful: int | None
+    success_rate_pct: float | None
+    rolled_back: int | None
+    rolled_back_pct: float | None
+    caused_incidents: int | None
+    failed: int | None
+    failure_rate_pct: float | None
 
 
-@router.get("/orgs/{org}/kpis", response=list[MonthKpiOut], summary="Monthly operational KPIs")
+@router.get(
+    "/orgs/{org}/kpis",
+    response=list[MonthKpiOut],
+    summary="Monthly operational KPIs of incidents, requests, problems or changes",
+)
 def kpi_list(  # type: ignore[no-untyped-def]
     request: HttpRequest,
     org: str,

@@ -281,11 +281,25 @@ class Record(OrgScopedModel, AuditedModel):
 class Rollup(OrgScopedModel):
     """Monthly figures for one kind, service, priority and assignment group.
 
-    Derived data: recomputed from the records for every month an import touched (and never
-    edited by hand), so it is not audited itself; the import run's audit entry names the
-    months recomputed. Opened-in-month figures (volume, reopens, reassignments, major) are
-    counted by ``opened_at``; resolution figures by ``resolved_at``; times are sums so that
-    means add up across rows.
+    Derived data: recomputed from the records at every import (and never edited by hand), so
+    it is not audited itself; the import run's audit entry names the months recomputed.
+
+    Two groups of figures, each counted in its own month:
+
+    * **opened in the month** (by ``opened_at``): volume, reopens, reassignments, major
+      (P1), responses, links to problems and changes, change types, problems with a root
+      cause or known error, and ``opened_at_sum_s`` (the opening instants, in seconds since
+      1970, for the age of the backlog);
+    * **ended in the month**: records now resolved, closed or cancelled, by their resolution
+      time (their closing time when they have none, their last update when they have
+      neither). ``ended`` counts them all (they leave the backlog); ``resolved`` and the
+      resolution figures leave out cancelled ones; changes' outcomes are counted here.
+
+    Times are sums (means add up across rows) and sorted lists of single durations in seconds
+    (``*_values``), so that medians stay exact when rows of several services or groups are
+    merged. The backlog at a month's end and its age follow from the running totals of
+    ``opened``/``ended`` and of ``opened_at_sum_s``/``ended_opened_at_sum_s`` (see
+    :mod:`openitsms.operations.kpis`).
     """
 
     month = models.DateField(help_text="First day of the month (UTC).")
@@ -309,6 +323,36 @@ class Rollup(OrgScopedModel):
     resolution_business_sum_s = models.BigIntegerField(default=0)
     resolution_with_target = models.PositiveIntegerField(default=0)
     resolution_within = models.PositiveIntegerField(default=0)
+    # Backlog age: opening instants (seconds since 1970) of the records opened / ended.
+    opened_at_sum_s = models.BigIntegerField(default=0)
+    ended = models.PositiveIntegerField(default=0)
+    ended_opened_at_sum_s = models.BigIntegerField(default=0)
+    # Sorted single durations (seconds), for exact medians of merged rows.
+    response_24x7_values = models.JSONField(default=list, blank=True)
+    response_business_values = models.JSONField(default=list, blank=True)
+    resolution_24x7_values = models.JSONField(default=list, blank=True)
+    resolution_business_values = models.JSONField(default=list, blank=True)
+    # Incidents: first-contact resolution (resolved records whose reassignments are known /
+    # of those, never reassigned) and links.
+    first_contact_measured = models.PositiveIntegerField(default=0)
+    first_contact_resolved = models.PositiveIntegerField(default=0)
+    linked_to_problem = models.PositiveIntegerField(default=0)
+    caused_by_change = models.PositiveIntegerField(default=0)
+    # Problems opened in the month: root cause recorded, known errors, time to known error.
+    with_root_cause = models.PositiveIntegerField(default=0)
+    known_errors = models.PositiveIntegerField(default=0)
+    known_error_values = models.JSONField(default=list, blank=True)
+    # Changes: types (opened in the month) and outcomes (ended in the month).
+    changes_normal = models.PositiveIntegerField(default=0)
+    changes_standard = models.PositiveIntegerField(default=0)
+    changes_emergency = models.PositiveIntegerField(default=0)
+    with_outcome = models.PositiveIntegerField(default=0)
+    successful = models.PositiveIntegerField(default=0)
+    successful_with_issues = models.PositiveIntegerField(default=0)
+    unsuccessful = models.PositiveIntegerField(default=0)
+    rolled_back = models.PositiveIntegerField(default=0)
+    caused_incidents = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["month", "kind", "priority", "assignment_group"]

@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from openitsms.operations.actions import refresh_rollups
 from openitsms.operations.choices import RecordKind, RecordStatus, Source
 from openitsms.operations.models import Record
 from openitsms.tenancy.models import Organisation
@@ -137,4 +138,6 @@ def raise_problem(
         for incident in incidents:
             incident.problem_ref = problem.source_id
             incident.save(update_fields=["problem_ref"])
+        # The new problem counts in the problem KPIs at once, not at the next import.
+        refresh_rollups(organisation=organisation, records=[problem, *incidents])
     return problem

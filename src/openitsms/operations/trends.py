@@ -8,7 +8,8 @@ flags each month that is
   steady to be noise even when no single month crosses a limit.
 
 The limits come from every month shown (population standard deviation); with fewer than
-three months there are no limits and nothing is flagged.
+three months there are no limits and nothing is flagged. :func:`trend_flags` lists the
+flagged months of several KPIs for the KPI page.
 """
 
 from __future__ import annotations
@@ -16,8 +17,14 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
 
 RUN_LENGTH = 8
+FLAG_LABELS = {
+    "beyond_limits": "outside mean ± 3σ",
+    "run": f"{RUN_LENGTH} months in a row on one side of the mean",
+}
 
 
 @dataclass(frozen=True)
@@ -57,3 +64,25 @@ def control_limits(values: Sequence[float | None]) -> ControlChart:
             found.append("run")
         flags.append(tuple(found))
     return ControlChart(round(mean, 2), round(sigma, 2), round(upper, 2), round(lower, 2), flags)
+
+
+def trend_flags(
+    series: Sequence[tuple[str, Sequence[float | None]]], months: Sequence[date]
+) -> list[dict[str, Any]]:
+    """Every flagged month of each KPI in ``series`` (label, values per month of ``months``)."""
+    found: list[dict[str, Any]] = []
+    for label, values in series:
+        chart = control_limits(values)
+        for index in chart.flagged():
+            found.append(
+                {
+                    "kpi": label,
+                    "month": months[index],
+                    "value": values[index],
+                    "mean": chart.mean,
+                    "upper": chart.upper,
+                    "lower": chart.lower,
+                    "reasons": [FLAG_LABELS[flag] for flag in chart.flags[index]],
+                }
+            )
+    return found

@@ -18,6 +18,18 @@ urlpatterns = [
         views.run_rejections_csv,
         name="run_rejections_csv",
     ),
+    path("o/<slug:org_slug>/operations/mappings/", views.mapping_list, name="mappings"),
+    path("o/<slug:org_slug>/operations/mappings/new/", views.mapping_new, name="mapping_new"),
+    path(
+        "o/<slug:org_slug>/operations/mappings/<int:pk>/",
+        views.mapping_detail,
+        name="mapping_detail",
+    ),
+    path(
+        "o/<slug:org_slug>/operations/mappings/<int:pk>/delete/",
+        views.mapping_delete,
+        name="mapping_delete",
+    ),
     path("o/<slug:org_slug>/operations/records/", views.record_list, name="records"),
     path("o/<slug:org_slug>/operations/kpis/", views.kpis, name="kpis"),
     path("o/<slug:org_slug>/operations/recurring/", views.recurring, name="recurring"),
