@@ -152,6 +152,10 @@ class Bar:
     note: str = ""
 
 
+# Rough width of one character of an 11 px label in the system sans-serif fonts.
+_CHAR_W = 6.2
+
+
 def nice_floor(value: float, step: float) -> float:
     return math.floor(value / step) * step
 
@@ -189,10 +193,27 @@ def bar_chart(
         )
     slot = plot_w / max(len(bars), 1)
     bar_w = min(slot * 0.64, 48)
+    # With many bars, labels that would overlap are thinned out (every n-th month is named)
+    # and value labels that do not fit over their bar are left to the tooltip and the table
+    # that every page shows beside its charts.
+    label_every = max(
+        1, math.ceil((max((len(bar.label) for bar in bars), default=0) * _CHAR_W + 6) / slot)
+    )
+    value_fits = (
+        max(
+            (len(bar.value_label or f"{bar.value:g}") for bar in bars if bar.value is not None),
+            default=0,
+        )
+        * _CHAR_W
+        * 0.9
+        <= slot
+    )
     for index, bar in enumerate(bars):
         centre = left + slot * index + slot / 2
-        svg.text(centre, height - bottom + 16, bar.label, size=11, text_anchor="middle")
-        if bar.note:
+        named = index % label_every == 0
+        if named:
+            svg.text(centre, height - bottom + 16, bar.label, size=11, text_anchor="middle")
+        if bar.note and named:
             svg.text(
                 centre,
                 height - bottom + 31,
@@ -206,7 +227,7 @@ def bar_chart(
             svg.text(
                 centre,
                 top + plot_h - 6,
-                "no data",
+                "no data" if 7 * _CHAR_W * 0.9 <= slot else "–",
                 size=10,
                 text_anchor="middle",
                 fill=COLOURS["muted"],
@@ -222,7 +243,10 @@ def bar_chart(
             fill=COLOURS.get(bar.status, COLOURS["neutral"]),
             tooltip=tooltip,
         )
-        svg.text(centre, y - 4, bar.value_label or f"{bar.value:g}", size=10, text_anchor="middle")
+        if value_fits:
+            svg.text(
+                centre, y - 4, bar.value_label or f"{bar.value:g}", size=10, text_anchor="middle"
+            )
     svg.line(
         left, top + plot_h, width - right, top + plot_h, stroke=COLOURS["muted"], stroke_width=1
     )
