@@ -74,3 +74,65 @@ def test_one_click_raises_a_problem_linked_to_the_incidents(
     assert again.unchanged == 5
     with org_scope(org):
         assert Record.objects.filter(problem_ref=problem.source_id).count() == 3
+
+
+def test_the_api_lists_candidates_and_raises_a_problem(
+    org, manager, viewer, other_org, api, token_for, tmp_path
+):
+    import_csv(org, manager, write(tmp_path, HEADER + ROWS))
+    import_csv(other_org, manager, write(tmp_path, HEADER + ROWS, "theirs.csv"))
+    with org_scope(other_org):
+        theirs = list(Record.objects.values_list("pk", flat=True))
+    base = f"/api/v1/orgs/{org.slug}"
+
+    (candidate,) = api("get", f"{base}/problem-candidates", token_for(viewer)).json()
+    assert (candidate["affects"], candidate["what"]) == ("service", "VPN")
+    ids = [incident["id"] for incident in candidate["incidents"]]
+    assert [incident["source_id"] for incident in candidate["incidents"]] == [
+        "INC-1",
+        "INC-2",
+        "INC-3",
+    ]
+
+    body = {"title": "VPN drops", "incident_ids": ids}
+    assert api("post", f"{base}/problems", token_for(viewer), body).status_code == 403
+    untitled = api("post", f"{base}/problems", token_for(manager), {**body, "title": " "})
+    assert untitled.status_code == 422 and "title" in untitled.content.decode()
+    # Another organisation's incidents are not ours to link: refused, nothing raised.
+    foreign = api("post", f"{base}/problems", token_for(manager), {**body, "incident_ids": theirs})
+    assert foreign.status_code == 422
+
+    raised = api("post", f"{base}/problems", token_for(manager), body)
+
+    assert raised.status_code == 201, raised.content
+    problem = raised.json()
+    assert (problem["kind"], problem["title"], problem["source"]) == (
+        "problem",
+        "VPN drops",
+        "openitsms",
+    )
+    with org_scope(org):
+        linked = Record.objects.filter(problem_ref=problem["source_id"]).values_list(
+            "pk", flat=True
+        )
+        assert sorted(linked) == sorted(ids)
+        assert Record.objects.filter(kind="problem").count() == 1
+    with org_scope(other_org):
+        assert not Record.objects.filter(kind="problem").exists()
+        assert not Record.objects.exclude(problem_ref="").exists()
+    assert api("get", f"{base}/problem-candidates", token_for(viewer)).json() == []
+
+
+def test_raising_without_a_title_says_why_on_the_page(org, manager, manager_client, tmp_path):
+    import_csv(org, manager, write(tmp_path, HEADER + ROWS))
+    with org_scope(org):
+        ids = list(Record.objects.values_list("pk", flat=True))
+
+    response = manager_client.post(
+        f"/o/{org.slug}/operations/recurring/", {"incident": ids, "title": "  "}
+    )
+
+    assert response.status_code == 400
+    assert "The problem was not raised: Give the problem a title." in response.content.decode()
+    with org_scope(org):
+        assert not Record.objects.filter(kind="problem").exists()

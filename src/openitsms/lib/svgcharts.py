@@ -227,7 +227,7 @@ def bar_chart(
             svg.text(
                 centre,
                 top + plot_h - 6,
-                "no data" if 7 * _CHAR_W * 0.9 <= slot else "–",
+                "no data" if slot >= 7 * _CHAR_W * 0.9 else "–",
                 size=10,
                 text_anchor="middle",
                 fill=COLOURS["muted"],

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import File, Form, Router, Schema, Status, UploadedFile
+from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
 from openitsms.operations.actions import (
@@ -17,6 +17,7 @@ from openitsms.operations.actions import (
 from openitsms.operations.choices import RecordKind, Source
 from openitsms.operations.kpis import monthly_kpis
 from openitsms.operations.models import ColumnMapping, ImportRejection, ImportRun, Record
+from openitsms.operations.recurring import problem_candidates, raise_problem
 from openitsms.operations.value_tables import (
     default_patterns,
     default_table,
@@ -396,3 +397,68 @@ def kpi_list(  # type: ignore[no-untyped-def]
     return monthly_kpis(
         kind=kind, service_id=service_id, priority=priority, assignment_group=assignment_group
     )
+
+
+# --- recurring incidents ----------------------------------------------------------------------
+
+
+class CandidateIncidentOut(Schema):
+    id: int
+    source_id: str
+    title: str
+    opened_at: datetime
+
+
+class ProblemCandidateOut(Schema):
+    affects: str = Field(
+        description="What the incidents share: configuration item, service or category"
+    )
+    what: str = Field(description="Its name")
+    text: str = Field(description="The title of the group's first incident")
+    incidents: list[CandidateIncidentOut]
+
+
+class RaiseProblemIn(Schema):
+    title: str
+    incident_ids: list[int]
+
+
+@router.get(
+    "/orgs/{org}/problem-candidates",
+    response=list[ProblemCandidateOut],
+    summary="Recurring incidents: groups of similar incidents not yet linked to a problem",
+)
+def problem_candidate_list(request: HttpRequest, org: str) -> list[ProblemCandidateOut]:
+    return [
+        ProblemCandidateOut(
+            affects=candidate.affects,
+            what=candidate.what,
+            text=candidate.text,
+            incidents=[
+                CandidateIncidentOut(
+                    id=incident.pk,
+                    source_id=incident.source_id,
+                    title=incident.title,
+                    opened_at=incident.opened_at,
+                )
+                for incident in candidate.incidents
+            ],
+        )
+        for candidate in problem_candidates()
+    ]
+
+
+@router.post(
+    "/orgs/{org}/problems",
+    response={201: RecordDetailOut},
+    summary="Raise a problem record linked to incidents (e.g. a recurring-incident candidate)",
+)
+def problem_raise(request: HttpRequest, org: str, body: RaiseProblemIn) -> Status:
+    api_require(request, can_edit, "Only owners and managers can raise problems.")
+    problem = raise_problem(
+        organisation=request_org(request),
+        user=request.user,
+        incident_ids=body.incident_ids,
+        title=body.title,
+    )
+    return Status(201, problem)

@@ -16,7 +16,6 @@ from django.db.models import Q
 from django.http import (
     HttpRequest,
     HttpResponse,
-    HttpResponseBadRequest,
     StreamingHttpResponse,
 )
 from django.shortcuts import get_object_or_404, redirect, render
@@ -383,7 +382,13 @@ def recurring(request: HttpRequest) -> HttpResponse:
                 title=request.POST.get("title", ""),
             )
         except ValidationError as error:
-            return HttpResponseBadRequest("; ".join(error.messages))
+            # Say why on the page itself, with the candidates as they are now.
+            return render(
+                request,
+                "operations/recurring.html",
+                {"candidates": problem_candidates(), "error": " ".join(error.messages)},
+                status=400,
+            )
         return redirect(problem)
     return render(request, "operations/recurring.html", {"candidates": problem_candidates()})
 
