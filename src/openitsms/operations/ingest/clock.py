@@ -14,8 +14,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Final
 
-import numpy as np
-
 from openitsms.services.clock import (
     ClockColumns,
     ClockPolicy,
@@ -23,6 +21,7 @@ from openitsms.services.clock import (
     StatusChange,
     to_epoch,
 )
+from openitsms.services.clock.bulk import columns_from_codes
 
 from .records import DONE_STATUSES, PAUSE_STATUSES, NormalisedRecord
 
@@ -67,26 +66,15 @@ def clock_columns(
             statuses.append(status_codes.setdefault(entry.status, len(status_codes)))
             group = entry.group
             groups.append(-1 if group is None else group_codes.setdefault(group, len(group_codes)))
-    names = tuple(status_codes)
-    status = np.asarray(statuses, dtype=np.int32)
-
-    def flags(wanted: frozenset[str]) -> np.ndarray:
-        by_code = np.asarray([name in wanted for name in names], dtype=np.bool_)
-        return by_code[status] if names else np.zeros(0, dtype=np.bool_)
-
-    return ClockColumns(
+    return columns_from_codes(
         n_tickets=len(records),
-        ticket=np.asarray(tickets, dtype=np.int64),
-        at=np.asarray(instants, dtype=np.int64),
-        is_pause=flags(policy.pause_statuses),
-        is_stop_response=flags(policy.stop_statuses_response),
-        is_stop_resolution=flags(policy.stop_statuses_resolution),
-        status=status,
-        group=np.asarray(groups, dtype=np.int32),
-        statuses=names,
-        groups=tuple(group_codes),
-        reopen=policy.reopen,
-        seq=None,
+        tickets=tickets,
+        instants=instants,
+        statuses=statuses,
+        groups=groups,
+        status_codes=status_codes,
+        group_codes=group_codes,
+        policy=policy,
     )
 
 

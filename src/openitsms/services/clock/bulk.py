@@ -163,6 +163,35 @@ def columns_from_histories(
                 else group_codes.setdefault(change.group, len(group_codes))
             )
             sequence.append(MISSING if change.seq is None else change.seq)
+    numbered = any(value != MISSING for value in sequence)
+    return columns_from_codes(
+        n_tickets=len(histories),
+        tickets=tickets,
+        instants=instants,
+        statuses=statuses,
+        groups=groups,
+        status_codes=status_codes,
+        group_codes=group_codes,
+        policy=policy,
+        sequence=sequence if numbered else None,
+    )
+
+
+def columns_from_codes(
+    *,
+    n_tickets: int,
+    tickets: Sequence[int],
+    instants: Sequence[int],
+    statuses: Sequence[int],
+    groups: Sequence[int],
+    status_codes: dict[str, int],
+    group_codes: dict[str, int],
+    policy: ClockPolicy,
+    sequence: Sequence[int] | None = None,
+) -> ClockColumns:
+    """Columns from histories already flattened into codes: one entry per status change
+    (its ticket, epoch second, status code, group code or -1), the code tables in the order
+    the codes were given, and the policy that says which statuses pause and stop."""
     names = tuple(status_codes)
     status = np.asarray(statuses, dtype=np.int32)
 
@@ -170,9 +199,8 @@ def columns_from_histories(
         by_code = np.asarray([name in wanted for name in names], dtype=np.bool_)
         return by_code[status] if names else np.zeros(0, dtype=np.bool_)
 
-    numbered = any(value != MISSING for value in sequence)
     return ClockColumns(
-        n_tickets=len(histories),
+        n_tickets=n_tickets,
         ticket=np.asarray(tickets, dtype=np.int64),
         at=np.asarray(instants, dtype=np.int64),
         is_pause=flags(policy.pause_statuses),
@@ -183,7 +211,7 @@ def columns_from_histories(
         statuses=names,
         groups=tuple(group_codes),
         reopen=policy.reopen,
-        seq=np.asarray(sequence, dtype=np.int64) if numbered else None,
+        seq=None if sequence is None else np.asarray(sequence, dtype=np.int64),
     )
 
 
