@@ -39,15 +39,14 @@ import hashlib
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime
 from functools import partial
 from itertools import groupby
 from pathlib import Path
 from typing import IO, Any
 
-import numpy as np
+import polars as pl
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -64,115 +63,32 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from openitsms.audit.actions import PendingEvent, db_adapters, insert_rows, record_many
-from openitsms.audit.choices import AuditAction
 from openitsms.jobs.actions import start_job
-from openitsms.operations.choices import RecordKind, RecordStatus, RunStatus, SlaBasis
+from openitsms.operations.choices import RecordKind, RecordStatus, RunStatus
+from openitsms.operations.importing import BatchWriter, Outcome
 from openitsms.operations.ingest import (
-    DEFAULT_CLOCK_POLICY,
     IngestError,
     NormalisedRecord,
     Rejection,
-    clock_columns,
     open_records,
 )
+from openitsms.operations.ingest.fast import Unsuitable, fast_frames
+from openitsms.operations.ingest.frames import frame_from_records
 from openitsms.operations.models import ColumnMapping, ImportRejection, ImportRun, Record, Rollup
 from openitsms.operations.value_tables import (
     check_columns,
     check_value_maps,
     source_kind_errors,
 )
-from openitsms.services.clock import MISSING, BusinessCalendar, compute_clocks_bulk
-from openitsms.services.models import Agreement, Service, strictest_target
 from openitsms.tenancy.models import Organisation
 
 Progress = Callable[[int, int], None]
 
-BATCH = 2000
-DRY_RUN_SAMPLE = 50
-# A target no ticket reaches: the 24×7 clock must run for every ticket.
-_NO_LIMIT_S = 10**11
-# Agreement time targets are about incidents and service requests, not problems or changes.
-_MEASURED_KINDS = frozenset({"incident", "request"})
-_ALWAYS = BusinessCalendar.always("UTC")
-
-# Record fields filled from the imported values (compared to tell updated from unchanged).
-_TEXT = (
-    "title",
-    "source_status",
-    "service_name",
-    "configuration_item",
-    "priority",
-    "impact",
-    "urgency",
-    "category",
-    "assignment_group",
-    "resolution_code",
-    "change_type",
-    "risk",
-    "approval",
-    "outcome",
-    "root_cause",
-    "workaround",
-)
-_LINKS = {"problem_id": "problem_ref", "change_id": "change_ref"}
-_VALUES = (
-    "status",
-    "opened_at",
-    "responded_at",
-    "resolved_at",
-    "closed_at",
-    "reassignment_count",
-    "reopen_count",
-    "cab_required",
-    "planned_start",
-    "planned_end",
-    "actual_start",
-    "actual_end",
-    "rolled_back",
-    "known_error",
-    "history_source",
-)
-_SLA = (
-    "sla_basis",
-    "sla_agreement_id",
-    "response_target_s",
-    "response_business_s",
-    "response_24x7_s",
-    "response_breached",
-    "resolution_target_s",
-    "resolution_business_s",
-    "resolution_24x7_s",
-    "resolution_breached",
-    "sla_note",
-)
-STORED_FIELDS: tuple[str, ...] = (
-    *_TEXT,
-    *_LINKS.values(),
-    "caused_by_change_ref",
-    "source_made_sla",
-    "source_updated_at",
-    *_VALUES,
-    "history",
-    "priority_history",
-    "service_id",
-    *_SLA,
-)
+BATCH = 20_000
 
 
 class ImportFailed(Exception):
     """Raised inside the run's transaction to roll it back."""
-
-
-@dataclass
-class _Outcome:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    rejections: list[Rejection] = field(default_factory=list)
-    months: set[tuple[str, date]] = field(default_factory=set)
-    would_create: list[str] = field(default_factory=list)
-    would_update: list[dict[str, Any]] = field(default_factory=list)
 
 
 def file_digest(file: str | Path | IO[bytes]) -> tuple[str, int, int]:
@@ -230,7 +146,7 @@ def run_import(
     run.save()
     total = max(lines - 1, 1)
 
-    outcome = _Outcome()
+    outcome = Outcome()
     stream = None
     # The cyclic garbage collector is paused while the file streams in: the records of a
     # batch make no reference cycles worth finding, and its passes over the many young
@@ -239,7 +155,8 @@ def run_import(
     gc.disable()
     try:
         with transaction.atomic():
-            stream = open_records(
+            opener = partial(
+                open_records,
                 file,
                 source=source,  # type: ignore[arg-type]
                 kind=kind,  # type: ignore[arg-type]
@@ -248,15 +165,28 @@ def run_import(
                 value_maps=mapping.value_maps if mapping else None,
                 date_order=date_order,  # type: ignore[arg-type]
             )
+            stream = opener()
             run.description = stream.describe()
-            importer = _Importer(organisation, run, dry_run=dry_run, outcome=outcome)
-            for batch in _batches(stream, outcome):
-                importer.store(batch)
-                if progress:
-                    # The total is a line count (an estimate): stop short of it until done.
-                    progress(min(stream.rows_read, total - 1), total)
+            frames = fast_frames(stream, file)
+            reader = "columnar"
+            if frames is not None:
+                try:
+                    with transaction.atomic():  # a savepoint, for going back to the reference
+                        _store_all(frames, stream, run, dry_run, outcome, progress, total)
+                except Unsuitable as why:
+                    stream.close()
+                    if not isinstance(file, str | Path):
+                        file.seek(0)
+                    outcome = Outcome()
+                    stream, frames, reader = opener(), None, f"row by row ({why})"
+            else:
+                reader = "row by row"
+            if frames is None:
+                _store_all(
+                    _batches(stream, outcome), stream, run, dry_run, outcome, progress, total
+                )
             run.rows_read = stream.rows_read
-            run.description = stream.describe()
+            run.description = {**stream.describe(), "reader": reader}
             if outcome.rejections:
                 raise ImportFailed
             if not dry_run:
@@ -287,7 +217,7 @@ def run_import(
     return run
 
 
-def _finish(run: ImportRun, outcome: _Outcome, started: float) -> None:
+def _finish(run: ImportRun, outcome: Outcome, started: float) -> None:
     run.created, run.updated, run.unchanged = outcome.created, outcome.updated, outcome.unchanged
     run.rejected = len(outcome.rejections)
     run.finished_at = timezone.now()
@@ -309,7 +239,7 @@ def _finish(run: ImportRun, outcome: _Outcome, started: float) -> None:
     run.save()
 
 
-def _fail(run: ImportRun, outcome: _Outcome, started: float) -> None:
+def _fail(run: ImportRun, outcome: Outcome, started: float) -> None:
     """Record the failed run and its rejections (the records were rolled back)."""
     rejections = outcome.rejections
     if not run.message:
@@ -340,7 +270,26 @@ def _fail(run: ImportRun, outcome: _Outcome, started: float) -> None:
             )
 
 
-def _batches(stream: Iterable[Any], outcome: _Outcome) -> Iterator[list[NormalisedRecord]]:
+def _store_all(
+    frames: Iterable[pl.DataFrame],
+    stream: Any,
+    run: ImportRun,
+    dry_run: bool,
+    outcome: Outcome,
+    progress: Progress | None,
+    total: int,
+) -> None:
+    writer = BatchWriter(run.organisation, run, dry_run=dry_run, outcome=outcome)
+    for frame in frames:
+        writer.store(frame)
+        if progress:
+            # The total is a line count (an estimate): stop short of it until done.
+            progress(min(stream.rows_read, total - 1), total)
+
+
+def _batches(stream: Iterable[Any], outcome: Outcome) -> Iterator[pl.DataFrame]:
+    """Frames of up to :data:`BATCH` records; rejections go to ``outcome`` (once one is met,
+    the rest of the file is only read to list every rejection)."""
     batch: list[NormalisedRecord] = []
     for item in stream:
         if isinstance(item, Rejection):
@@ -350,409 +299,10 @@ def _batches(stream: Iterable[Any], outcome: _Outcome) -> Iterator[list[Normalis
             continue  # the run fails: read on only to list every rejection
         batch.append(item)
         if len(batch) >= BATCH:
-            yield batch
+            yield frame_from_records(batch)
             batch = []
     if batch and not outcome.rejections:
-        yield batch
-    elif not batch:
-        yield []
-
-
-def _epoch(value: datetime | None) -> int | None:
-    return None if value is None else int(value.timestamp())
-
-
-def _month(value: datetime | None) -> date | None:
-    return None if value is None else date(value.year, value.month, 1)
-
-
-class _Importer:
-    """Writes batches of records for one run (or compares them, in a dry run)."""
-
-    def __init__(
-        self, organisation: Organisation, run: ImportRun, *, dry_run: bool, outcome: _Outcome
-    ) -> None:
-        self.organisation = organisation
-        self.run = run
-        self.dry_run = dry_run
-        self.outcome = outcome
-        self.services = {
-            service.name.casefold(): service
-            for service in Service.all_orgs.filter(organisation=organisation)
-        }
-        self._agreements: dict[int, list[Agreement]] = {}
-        self._calendars: dict[int, BusinessCalendar] = {}
-
-    # -- SLA ----------------------------------------------------------------------------
-
-    def agreements_for(self, service: Service | None, on: date) -> list[Agreement]:
-        if service is None:
-            return []
-        if service.pk not in self._agreements:
-            self._agreements[service.pk] = list(
-                Agreement.all_orgs.filter(organisation=self.organisation, services=service)
-                .select_related("calendar")
-                .prefetch_related("time_targets", "calendar__segments", "calendar__closures")
-                .order_by("reference")
-            )
-        return [
-            agreement
-            for agreement in self._agreements[service.pk]
-            if agreement.valid_from <= on
-            and (agreement.valid_until is None or agreement.valid_until >= on)
-        ]
-
-    def calendar_for(self, agreement: Agreement) -> BusinessCalendar:
-        calendar = agreement.calendar
-        if calendar.pk not in self._calendars:
-            this_year = timezone.now().year
-            self._calendars[calendar.pk] = calendar.to_business_calendar(range(2000, this_year + 3))
-        return self._calendars[calendar.pk]
-
-    def sla(self, records: list[NormalisedRecord], services: list[Service | None]) -> list[dict]:
-        """SLA results per record (see the module docstring)."""
-        n = len(records)
-        results: list[dict[str, Any]] = [
-            {
-                "sla_basis": SlaBasis.NONE,
-                "sla_agreement_id": None,
-                "response_target_s": None,
-                "response_business_s": None,
-                "response_24x7_s": None,
-                "response_breached": None,
-                "resolution_target_s": None,
-                "resolution_business_s": None,
-                "resolution_24x7_s": None,
-                "resolution_breached": None,
-                "sla_note": "",
-            }
-            for _ in range(n)
-        ]
-        if not n:
-            return results
-        columns = clock_columns(records, DEFAULT_CLOCK_POLICY)
-        as_of = np.array(
-            [
-                _epoch(
-                    max(
-                        (r.updated_at or r.opened_at),
-                        r.history[-1].at if r.history else r.opened_at,
-                    )
-                )
-                for r in records
-            ],
-            dtype=np.int64,
-        )
-        for clock in ("response", "resolution"):
-            always = compute_clocks_bulk(
-                columns, kind=clock, target_s=_NO_LIMIT_S, calendar=_ALWAYS, as_of=as_of
-            )
-            stopped = always.stopped_at != MISSING
-            for hit in np.flatnonzero(stopped & always.has_clock):
-                results[int(hit)][f"{clock}_24x7_s"] = int(always.elapsed_business_s[hit])
-            # Targets per record, grouped by calendar.
-            by_calendar: dict[int, tuple[BusinessCalendar, np.ndarray]] = {}
-            chosen: dict[int, tuple[Agreement, int]] = {}
-            for i, (record, service) in enumerate(zip(records, services, strict=True)):
-                if record.kind not in _MEASURED_KINDS or not record.priority or service is None:
-                    continue  # no agreement applies
-                agreements = self.agreements_for(service, record.opened_at.date())
-                if not agreements:
-                    continue
-                found = strictest_target(
-                    agreements,
-                    kind=clock,
-                    priority=record.priority,
-                    request_type=record.category or "",
-                )
-                if found is None:
-                    continue
-                calendar = found.agreement.calendar
-                if calendar.pk not in by_calendar:
-                    by_calendar[calendar.pk] = (
-                        self.calendar_for(found.agreement),
-                        np.zeros(n, dtype=np.int64),
-                    )
-                by_calendar[calendar.pk][1][i] = found.target.seconds
-                chosen[i] = (found.agreement, found.target.seconds)
-            for business_calendar, targets in by_calendar.values():
-                clocks = compute_clocks_bulk(
-                    columns,
-                    kind=clock,
-                    target_s=targets,
-                    calendar=business_calendar,
-                    as_of=as_of,
-                )
-                for hit in np.flatnonzero(targets > 0):
-                    i = int(hit)
-                    result = results[i]
-                    agreement, seconds = chosen[i]
-                    result["sla_basis"] = SlaBasis.AGREEMENT
-                    result["sla_agreement_id"] = agreement.pk
-                    result[f"{clock}_target_s"] = seconds
-                    if clocks.has_clock[i]:
-                        result[f"{clock}_breached"] = bool(clocks.breached[i])
-                        if clocks.stopped_at[i] != MISSING:
-                            result[f"{clock}_business_s"] = int(clocks.elapsed_business_s[i])
-                    elif clocks.error[i]:
-                        problem = clocks.problem(int(i))
-                        result["sla_note"] = f"history problem: {problem}"[:200]
-        for record, result in zip(records, results, strict=True):
-            if result["sla_basis"] != SlaBasis.NONE:
-                continue
-            if record.kind not in _MEASURED_KINDS:
-                result["sla_note"] = (
-                    "Agreement targets apply to incidents and requests: 24×7 times only."
-                )
-            else:
-                result["sla_note"] = "No agreement target applies: 24×7 times only."
-        return results
-
-    # -- values ---------------------------------------------------------------------------
-
-    def values(self, record: NormalisedRecord, service: Service | None) -> dict[str, Any]:
-        values: dict[str, Any] = {
-            name: (getattr(record, name, None) or "")[:limit] for name, limit in _TEXT_CLIPS
-        }
-        for name, target, limit in _LINK_CLIPS:
-            values[target] = (getattr(record, name) or "")[:limit]
-        values["caused_by_change_ref"] = (record.caused_by_change or "")[:_CAUSED_BY_LIMIT]
-        values["source_made_sla"] = record.made_sla
-        values["source_updated_at"] = record.updated_at
-        for name in _VALUES:
-            values[name] = getattr(record, name)
-        values["service_name"] = (record.service or "")[:150]
-        values["history"] = [
-            [_epoch(e.at), e.status, e.group, e.source_status] for e in record.history
-        ]
-        values["priority_history"] = [[_epoch(e.at), e.priority] for e in record.priority_history]
-        values["service_id"] = service.pk if service else None
-        return values
-
-    @staticmethod
-    def fingerprint(values: dict[str, Any]) -> str:
-        text = repr([values[name] for name in STORED_FIELDS])
-        return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
-
-    # -- storing --------------------------------------------------------------------------
-
-    def store(self, records: list[NormalisedRecord]) -> None:
-        if not records:
-            return
-        org, run, outcome = self.organisation, self.run, self.outcome
-        services = [self.services.get(r.service.casefold()) if r.service else None for r in records]
-        slas = self.sla(records, services)
-        rows = []
-        for record, service, sla in zip(records, services, slas, strict=True):
-            values = self.values(record, service)
-            values.update(sla)
-            rows.append((record.source_id, values, self.fingerprint(values)))
-        existing = dict(self._lookup("fingerprint", [source_id for source_id, _v, _f in rows]))
-        to_create: list[tuple[str, dict[str, Any], str]] = []
-        changed: dict[str, tuple[dict[str, Any], str]] = {}
-        for source_id, values, fingerprint in rows:
-            if source_id not in existing:
-                to_create.append((source_id, values, fingerprint))
-            elif existing[source_id] != fingerprint:
-                changed[source_id] = (values, fingerprint)
-            else:
-                outcome.unchanged += 1
-        outcome.created += len(to_create)
-        outcome.updated += len(changed)
-        events: list[PendingEvent] = []
-        if self.dry_run:
-            room = DRY_RUN_SAMPLE - len(outcome.would_create)
-            outcome.would_create.extend(
-                source_id for source_id, _v, _f in to_create[: max(room, 0)]
-            )
-        elif to_create:
-            self._insert(to_create)
-            ids = dict(self._lookup("id", [source_id for source_id, _v, _f in to_create]))
-            kind, run_pk, sha256 = run.kind, run.pk, run.sha256
-            for source_id, values, _fingerprint in to_create:
-                self._touch(kind, values["opened_at"], values["resolved_at"])
-                events.append(
-                    PendingEvent(
-                        action=AuditAction.CREATE,
-                        organisation_id=org.pk,
-                        object_type=_RECORD_TYPE,
-                        object_id=str(ids[source_id]),
-                        object_repr=_record_repr(source_id, values["title"]),
-                        changes={
-                            "source_id": source_id,
-                            "status": values["status"],
-                            "import_run": run_pk,
-                            "file_sha256": sha256,
-                        },
-                    )
-                )
-        if changed:
-            updates: list[tuple[int, dict[str, Any], str]] = []
-            for old in self._olds(list(changed)):
-                values, fingerprint = changed[old["source_id"]]
-                if not values["problem_ref"] and old["problem_ref"]:
-                    # A link made here (a raised problem) stays until the source sets one.
-                    values["problem_ref"] = old["problem_ref"]
-                diff = _diff(old, values)
-                if self.dry_run:
-                    if len(outcome.would_update) < DRY_RUN_SAMPLE:
-                        outcome.would_update.append(
-                            {"source_id": old["source_id"], "fields": sorted(diff)}
-                        )
-                    continue
-                self._touch(old["kind"], old["opened_at"], old["resolved_at"])
-                self._touch(old["kind"], values["opened_at"], values["resolved_at"])
-                updates.append((old["id"], values, fingerprint))
-                events.append(
-                    PendingEvent(
-                        action=AuditAction.UPDATE,
-                        organisation_id=org.pk,
-                        object_type=_RECORD_TYPE,
-                        object_id=str(old["id"]),
-                        object_repr=_record_repr(old["source_id"], values["title"]),
-                        changes={**diff, "import_run": run.pk, "file_sha256": run.sha256},
-                    )
-                )
-            if updates:
-                self._update(updates)
-        if events:
-            record_many(events)
-
-    # Records are written with prepared statements and executemany rather than through
-    # model instances and bulk_create: at some 55 columns a record, Django's per-field
-    # preparation was most of an import's time. The values are the ones the model would
-    # store (see openitsms.audit.actions.db_adapters).
-
-    def _lookup(self, column: str, source_ids: list[str]) -> list[tuple[str, Any]]:
-        """(source id, ``column``) of this run's organisation, source and kind's records."""
-        if not source_ids:
-            return []
-        quote = connection.ops.quote_name
-        sql = (
-            f"SELECT {quote('source_id')}, {quote(column)} FROM {quote(Record._meta.db_table)} "
-            f"WHERE {quote('organisation_id')} = %s AND {quote('source')} = %s "
-            f"AND {quote('kind')} = %s AND {quote('source_id')} "
-        )
-        head: list[Any] = [self.organisation.pk, self.run.source, self.run.kind]
-        found: list[tuple[str, Any]] = []
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                cursor.execute(sql + "= ANY(%s)", [*head, source_ids])
-                found.extend(cursor.fetchall())
-            else:
-                for start in range(0, len(source_ids), _IN_LIMIT):
-                    chunk = source_ids[start : start + _IN_LIMIT]
-                    cursor.execute(sql + f"IN ({', '.join(['%s'] * len(chunk))})", head + chunk)
-                    found.extend(cursor.fetchall())
-        return found
-
-    def _insert(self, rows: list[tuple[str, dict[str, Any], str]]) -> None:
-        org_pk, kind, source, run_pk = (
-            self.organisation.pk,
-            self.run.kind,
-            self.run.source,
-            self.run.pk,
-        )
-        adapters = [
-            (name, adapt)
-            for name, adapt in zip(STORED_FIELDS, db_adapters(Record, STORED_FIELDS), strict=True)
-        ]
-        plain_names = [name for name, adapt in adapters if adapt is None]
-        adapted = [(name, adapt) for name, adapt in adapters if adapt is not None]
-        columns = ["organisation_id", "kind", "source", "source_id", "fingerprint", "last_run_id"]
-        columns += plain_names + [name for name, _ in adapted]
-        prepared = [
-            (
-                org_pk,
-                kind,
-                source,
-                source_id,
-                fingerprint,
-                run_pk,
-                *[values[name] for name in plain_names],
-                *[adapt(values[name]) for name, adapt in adapted],
-            )
-            for source_id, values, fingerprint in rows
-        ]
-        insert_rows(Record, columns, prepared)
-
-    def _olds(self, source_ids: list[str]) -> list[dict[str, Any]]:
-        """The stored values of records about to be updated (as the model reads them)."""
-        return list(
-            Record.all_orgs.filter(
-                organisation=self.organisation,
-                source=self.run.source,
-                kind=self.run.kind,
-                source_id__in=source_ids,
-            ).values("id", "source_id", "kind", *STORED_FIELDS)
-        )
-
-    def _update(self, rows: list[tuple[int, dict[str, Any], str]]) -> None:
-        adapters = db_adapters(Record, STORED_FIELDS)
-        quote = connection.ops.quote_name
-        fields = {f.attname: f.column for f in Record._meta.concrete_fields}
-        assignments = ", ".join(
-            f"{quote(fields[name])} = %s" for name in (*STORED_FIELDS, "fingerprint", "last_run_id")
-        )
-        sql = f"UPDATE {quote(Record._meta.db_table)} SET {assignments} WHERE {quote('id')} = %s"
-        run_pk = self.run.pk
-        prepared = [
-            (
-                *[
-                    values[name] if adapt is None else adapt(values[name])
-                    for name, adapt in zip(STORED_FIELDS, adapters, strict=True)
-                ],
-                fingerprint,
-                run_pk,
-                pk,
-            )
-            for pk, values, fingerprint in rows
-        ]
-        with connection.cursor() as cursor:
-            cursor.executemany(sql, prepared)
-
-    def _touch(self, kind: str, opened_at: datetime, resolved_at: datetime | None) -> None:
-        for moment in (opened_at, resolved_at):
-            month = _month(moment)
-            if month is not None:
-                self.outcome.months.add((kind, month))
-
-
-# Column lengths: text is cut to them (source ids and names are short in practice).
-_LIMITS: dict[str, int] = {
-    f.name: int(f.max_length or 0)
-    for f in Record._meta.concrete_fields
-    if getattr(f, "max_length", None) and f.get_internal_type() == "CharField"
-}
-
-# (field, [target,] length or None) for values(): ``text[:None]`` is the whole text.
-_TEXT_CLIPS = tuple((name, _LIMITS.get(name) or None) for name in _TEXT)
-_LINK_CLIPS = tuple((name, target, _LIMITS.get(target) or None) for name, target in _LINKS.items())
-_CAUSED_BY_LIMIT = _LIMITS.get("caused_by_change_ref") or None
-
-
-def _diff(old: Mapping[str, Any], values: dict[str, Any]) -> dict[str, Any]:
-    """The fields that change, ``[before, after]`` (histories as their lengths)."""
-    diff: dict[str, Any] = {}
-    for name, after in values.items():
-        before = old[name]
-        if before == after:
-            continue
-        if name in ("history", "priority_history"):
-            diff[name] = [f"{len(before)} entries", f"{len(after)} entries"]
-        else:
-            diff[name] = [before, after]
-    return diff
-
-
-def _record_repr(source_id: str, title: str) -> str:
-    """``str()`` of a :class:`Record` with this source id and title (for the audit trail)."""
-    return f"{source_id}{': ' + title[:60] if title else ''}"
-
-
-_RECORD_TYPE = Record._meta.label_lower
-# Source ids per ``IN (...)`` on SQLite (far below its limit on parameters).
-_IN_LIMIT = 5000
+        yield frame_from_records(batch)
 
 
 # -- rollups --------------------------------------------------------------------------------
@@ -841,6 +391,10 @@ def _recompute_rollups(organisation: Organisation, months: set[tuple[str, date]]
         _recompute_kind(organisation, kind, wanted)
     if RecordKind.INCIDENT in by_kind:
         _recompute_changes_named_by(organisation, by_kind[RecordKind.INCIDENT])
+
+
+def _month(value: datetime | None) -> date | None:
+    return None if value is None else date(value.year, value.month, 1)
 
 
 def refresh_rollups(*, organisation: Organisation, records: Iterable[Record]) -> None:

@@ -1,0 +1,617 @@
+"""The vectorised reader of audit-log CSV exports: :func:`fast_frames`.
+
+A ServiceNow audit-log export has one row per update, several per record; a million rows is
+a normal year. :class:`~.stream.RecordStream` reads them row by row in Python — the reference
+— and this module reads the same files column by column with Polars, giving the same records
+as record frames (:mod:`.frames`). Tests compare the two on the shared sample and on
+generated files full of the awkward cases (tests/operations/ingest/test_ingest_fast.py).
+
+How it stays the same as the reference:
+
+* **Cells** are read by the stream's own readers (text, counts, flags, value maps), once
+  per distinct value of a column rather than once per cell. Timestamps are split into date
+  and time of day as the reference splits them, and each distinct date and each distinct
+  time is read by the stream's own parser; local times become UTC with the zone's offset
+  where that offset is the same throughout the hour.
+* **Records that need judgement** go to the reference, one record at a time
+  (``RecordStream._audit_record``): updates not in order (copies of one update, times
+  going backwards), a time in an hour where the zone's offset changes (daylight-saving gaps
+  and folds), a time not in the plain ``date h:mm`` shape, a cell with characters other than
+  printable ASCII in a timestamp. They are few; the rest is done in columns.
+* **Anything that would be rejected** stops the fast reader (:class:`Unsuitable`): a cell
+  that cannot be read, an empty required cell, an id that comes back after other ids, a row
+  the CSV parser cannot split the way Python's ``csv`` module does. The caller then reads
+  the whole file with the reference reader, which names every rejected row. The fast reader
+  never reports rejections itself, so the messages are always the reference's.
+
+When the file is not a UTF-8 CSV audit-log export read with contiguous grouping and a fixed
+kind, :func:`fast_frames` returns ``None`` and the reference reader is used.
+
+**Memory.** The file is read in blocks of about :data:`BLOCK_BYTES`, each cut after a line
+end outside quotes; the rows of the last record of a block wait for the next block. The ids
+met so far are kept as 64-bit hashes (8 bytes a record) to catch an id that comes back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import date, datetime, timedelta
+from typing import IO, Any, Final, cast
+
+import numpy as np
+import polars as pl
+
+from .fields import FIELD_BY_NAME
+from .frames import COLUMNS, INSTANT, SCHEMA, concat, frame_from_records
+from .records import DONE_STATUSES, NormalisedRecord
+from .stream import RecordStream
+from .valuemaps import KEEP_PREVIOUS
+from .values import EMPTY_MARKERS, ValueProblem
+
+BLOCK_BYTES: Final = 8 << 20
+_US: Final = 1_000_000
+_HOUR_US: Final = 3600 * _US
+_EPOCH_ORDINAL: Final = date(1970, 1, 1).toordinal()
+# What an audit-log row contributes to the history (read on every row).
+_HISTORY_FIELDS: Final = frozenset(
+    {"updated_at", "status", "sequence", "assignment_group", "priority"}
+)
+_DERIVED: Final = ("responded_at", "resolved_at", "closed_at", "reopen_count", "reassignment_count")
+
+
+def _start() -> pl.Expr:
+    """Whether a row starts its record (rows of a record are contiguous)."""
+    return pl.col("record") != pl.col("record").shift(1).fill_null(-1)
+
+
+def _before(value: pl.Expr) -> pl.Expr:
+    """``value`` of the previous row of the same record (null on a record's first row)."""
+    return pl.when(_start()).then(None).otherwise(value.shift(1))
+
+
+def _fill_in_record(value: pl.Expr, wanted: pl.Expr) -> pl.Expr:
+    """The last ``value`` where ``wanted`` was true, up to this row, within the record
+    (null before the first): a forward fill that does not cross record boundaries."""
+    marker = pl.struct(value.alias("v"), pl.lit(True).alias("set"))
+    return (
+        pl.when(wanted)
+        .then(marker)
+        .when(_start())
+        .then(pl.struct(pl.lit(None, dtype=pl.Null).alias("v"), pl.lit(False).alias("set")))
+        .otherwise(None)
+        .forward_fill()
+        .struct.field("v")
+    )
+
+
+class Unsuitable(Exception):
+    """The fast reader cannot give the reference's result for this file: read it with the
+    reference reader (the message says why, for logs and tests)."""
+
+
+def fast_frames(stream: RecordStream, source: Any) -> Iterator[pl.DataFrame] | None:
+    """Record frames of ``stream``'s file read in columns, or ``None`` when this reader does
+    not apply to it. ``source`` is the path or binary file the stream was opened from.
+
+    Iterating may raise :class:`Unsuitable` (even after some frames): the caller discards
+    what it did with the frames and reads the file again with the reference reader.
+    """
+    table = stream.table
+    fmt = table.format
+    if not (
+        stream.audit_log
+        and stream.grouping == "contiguous"
+        and "kind" not in stream.positions
+        and stream.kind is not None
+        and fmt.file_format == "csv"
+        and fmt.encoding in ("utf-8", "utf_8", "utf-8-sig")
+        and len(fmt.delimiter or ",") == 1
+        and table._header_row == 1
+    ):
+        return None
+    return _FastReader(stream).frames(source)
+
+
+class _FastReader:
+    def __init__(self, stream: RecordStream) -> None:
+        self.stream = stream
+        self.width = len(stream.table.headers)
+        self.delimiter = stream.table.format.delimiter or ","
+        self.positions = stream.positions
+        self.kind = cast(str, stream.kind)
+        self.readers: dict[str, Callable[[str], Any]] = {
+            name: read for name, _index, read in stream._readers
+        }
+        self.parser = stream.parser
+        self._hour_offsets: dict[int, int | None] = {}
+        # The columns read: the mapped ones (the reference reads no others).
+        self.needed = sorted(set(self.positions.values()))
+        self._seen = np.empty(0, dtype=np.uint64)
+
+    # -- blocks ---------------------------------------------------------------------------
+
+    def frames(self, source: Any) -> Iterator[pl.DataFrame]:
+        carried: pl.DataFrame | None = None
+        next_row = 2  # the header is row 1
+        for block, rows in self._blocks(source):
+            try:
+                raw = pl.read_csv(
+                    block,
+                    has_header=False,
+                    separator=self.delimiter,
+                    quote_char='"',
+                    infer_schema=False,
+                    empty_string_is_null=False,
+                    columns=self.needed,
+                )
+                raw.columns = [f"c{i}" for i in self.needed]
+            except Exception as error:  # noqa: BLE001 - any parse problem: the reference decides
+                raise Unsuitable(f"the CSV parser stopped: {error}") from None
+            if raw.height != rows:
+                raise Unsuitable("the CSV parser found another number of rows")
+            raw = raw.with_columns(
+                pl.int_range(next_row, next_row + rows, dtype=pl.Int64).alias("row")
+            )
+            next_row += rows
+            self.stream.rows_read += rows
+            if carried is not None:
+                raw = pl.concat([carried, raw], how="vertical")
+            frame, carried = self._records(raw, final=False)
+            if frame.height:
+                self.stream.records += frame.height
+                yield frame
+        if carried is not None and carried.height:
+            frame, _ = self._records(carried, final=True)
+            if frame.height:
+                self.stream.records += frame.height
+                yield frame
+
+    def _blocks(self, source: Any) -> Iterator[tuple[bytes, int]]:
+        """Blocks of whole rows after the header, with their row counts."""
+        handle: IO[bytes]
+        if isinstance(source, str) or hasattr(source, "__fspath__"):
+            handle = open(source, "rb")  # noqa: SIM115 - closed below
+            owned = True
+        else:
+            handle, owned = source, False
+            handle.seek(0)
+        try:
+            buffer = handle.read(BLOCK_BYTES)
+            if buffer.startswith(b"\xef\xbb\xbf"):
+                buffer = buffer[3:]
+            end = buffer.find(b"\n")
+            while end < 0 or buffer.count(b'"', 0, end) % 2:
+                more = handle.read(BLOCK_BYTES)
+                if not more:
+                    return  # a header only (or one with quoted line ends: not ours)
+                buffer += more
+                end = buffer.find(b"\n")
+                if buffer.count(b'"', 0, end) % 2:
+                    raise Unsuitable("a line end inside the quoted header")
+            buffer = buffer[end + 1 :]
+            while True:
+                more = handle.read(BLOCK_BYTES)
+                if not more:
+                    break
+                buffer += more
+                cut = self._cut(buffer)
+                if cut <= 0:
+                    continue
+                yield self._block(buffer[:cut])
+                buffer = buffer[cut:]
+            if buffer.strip():
+                if not buffer.endswith(b"\n"):
+                    buffer += b"\n"
+                yield self._block(buffer)
+        finally:
+            if owned:
+                handle.close()
+
+    @staticmethod
+    def _cut(buffer: bytes) -> int:
+        """Where a block may end: after a line end with an even number of quotes before it."""
+        end = buffer.rfind(b"\n")
+        while end >= 0:
+            if buffer.count(b'"', 0, end) % 2 == 0:
+                return end + 1
+            end = buffer.rfind(b"\n", 0, end)
+        return 0
+
+    def _block(self, block: bytes) -> tuple[bytes, int]:
+        """``block`` and its number of rows, after checking what Polars would not: that
+        every row has the header's width (a short row reads as if padded) and that there
+        are no blank lines (which the reference skips while counting them)."""
+        data = np.frombuffer(block, dtype=np.uint8)
+        ends = np.flatnonzero(data == 10)
+        separators = data == ord(self.delimiter)
+        if block.find(b'"') >= 0:
+            # Quote parity (a running count modulo 256 keeps it and takes a byte a byte).
+            outside = (np.cumsum(data == 34, dtype=np.uint8) & 1) == 0
+            ends = ends[outside[ends]]
+            separators &= outside
+        starts = np.concatenate(([0], ends[:-1] + 1))
+        lengths = ends - starts
+        blank = (lengths == 0) | ((lengths == 1) & (data[ends - 1] == 13))
+        if blank.any():
+            raise Unsuitable("blank lines")
+        per_row = np.diff(np.searchsorted(np.flatnonzero(separators), ends), prepend=0)
+        if (per_row != self.width - 1).any():
+            raise Unsuitable("a row whose width is not the header's")
+        return block, int(ends.size)
+
+    # -- cells ----------------------------------------------------------------------------
+
+    def _column(self, raw: pl.DataFrame, name: str) -> pl.Series:
+        return raw[f"c{self.positions[name]}"]
+
+    def _read(self, cells: pl.Series, name: str, dtype: pl.DataType) -> pl.Series:
+        """The cells read by the stream's reader for ``name``, each distinct value once."""
+        read = self.readers[name]
+        distinct = cells.unique().to_list()
+        table: dict[str, Any] = {}
+        for text in distinct:
+            try:
+                table[text] = read(text)
+            except ValueProblem:
+                raise Unsuitable(f"a {name} cell cannot be read") from None
+        return cells.replace_strict(table, return_dtype=dtype)
+
+    def _instants(self, cells: pl.Series) -> tuple[pl.Series, pl.Series]:
+        """UTC instants of timestamp cells, and which cells need the reference's reading
+        (each distinct text worked out once)."""
+        distinct = cells.unique()
+        instants, slow = self._distinct_instants(distinct)
+        return (
+            cells.replace_strict(distinct, instants, return_dtype=INSTANT),
+            cells.replace_strict(distinct, slow, return_dtype=pl.Boolean),
+        )
+
+    def _distinct_instants(self, cells: pl.Series) -> tuple[pl.Series, pl.Series]:
+        parser = self.parser
+        # Python's str.strip() and the stream's split are mirrored for printable ASCII;
+        # other text is left to the reference.
+        odd = cells.str.contains(r"[^\x20-\x7e]")
+        text = cells.str.strip_chars(" ")
+        empty = text.is_in(list(EMPTY_MARKERS))
+        parts = text.str.split_exact(" ", 1)
+        day_text = parts.struct.field("field_0")
+        clock_text = parts.struct.field("field_1")
+        # The reference's split wants ":" as the 2nd or 3rd character of the time part.
+        shaped = (
+            (day_text.str.len_bytes() > 0)
+            & clock_text.str.slice(0, 1).is_in(list("0123456789"))
+            & ((clock_text.str.slice(1, 1) == ":") | (clock_text.str.slice(2, 1) == ":"))
+        )
+        slow = (odd | (~empty & ~shaped.fill_null(False))).fill_null(False)
+        usable = ~slow & ~empty
+        days: dict[str, int] = {}
+        for value in day_text.filter(usable).unique().to_list():
+            try:
+                year, month, day = parser._days.get(value) or parser._read_day(value, value)
+            except ValueProblem:
+                raise Unsuitable("a date cannot be read") from None
+            days[value] = date(year, month, day).toordinal() - _EPOCH_ORDINAL
+        clocks: dict[str, tuple[int, int | None]] = {}
+        for value in clock_text.filter(usable).unique().to_list():
+            try:
+                hour, minute, second, micro, offset = parser._clocks.get(
+                    value
+                ) or parser._read_clock(value, value)
+            except ValueProblem:
+                raise Unsuitable("a time of day cannot be read") from None
+            local = ((hour * 60 + minute) * 60 + second) * _US + micro
+            shift = None if offset is None else int(offset.utcoffset(None).total_seconds()) * _US
+            clocks[value] = (local, shift)
+        day_us = day_text.replace_strict(days, default=None, return_dtype=pl.Int64) * (86400 * _US)
+        clock_us = clock_text.replace_strict(
+            {k: v[0] for k, v in clocks.items()}, default=None, return_dtype=pl.Int64
+        )
+        shift_us = clock_text.replace_strict(
+            {k: v[1] for k, v in clocks.items()}, default=None, return_dtype=pl.Int64
+        )
+        local_us = day_us + clock_us
+        if parser._is_utc:
+            zone_shift = pl.Series([0] * len(cells), dtype=pl.Int64)
+        else:
+            hours = (local_us // _HOUR_US).alias("hour")
+            wanted = hours.filter(usable & shift_us.is_null()).unique().to_list()
+            for hour in wanted:
+                if hour not in self._hour_offsets:
+                    self._hour_offsets[hour] = self._hour_offset(hour)
+            zone_shift = hours.replace_strict(
+                {h: self._hour_offsets[h] for h in wanted}, default=None, return_dtype=pl.Int64
+            )
+            slow = slow | (usable & shift_us.is_null() & zone_shift.is_null()).fill_null(False)
+        utc_us = local_us - pl.select(pl.coalesce(shift_us, zone_shift)).to_series()
+        instants = (
+            pl.DataFrame({"us": utc_us, "keep": ~slow & ~empty})
+            .select(pl.when(pl.col("keep")).then(pl.col("us")).cast(INSTANT))
+            .to_series()
+        )
+        return instants, slow
+
+    def _hour_offset(self, hour: int) -> int | None:
+        """The zone's UTC offset in microseconds throughout local ``hour`` (hours since the
+        epoch), or ``None`` when the offset changes within it (the reference decides)."""
+        zone = self.parser._zone
+        start = datetime(1970, 1, 1) + timedelta(hours=hour)
+        end = start + timedelta(hours=1) - timedelta(microseconds=1)
+        offsets = {
+            moment.replace(tzinfo=zone, fold=fold).utcoffset()
+            for moment in (start, end)
+            for fold in (0, 1)
+        }
+        if len(offsets) != 1:
+            return None
+        offset = offsets.pop()
+        assert offset is not None
+        return int(offset.total_seconds()) * _US
+
+    # -- records ----------------------------------------------------------------------------
+
+    def _records(
+        self, raw: pl.DataFrame, *, final: bool
+    ) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+        """The records of ``raw``'s rows, and the rows of its last record when it may go on
+        in the next block."""
+        positions = self.positions
+        source_id = self._read(self._column(raw, "source_id"), "source_id", pl.String())
+        if source_id.null_count():
+            raise Unsuitable("a row without an id")
+        starts = (source_id != source_id.shift(1)).fill_null(True)
+        record = starts.cast(pl.Int64).cum_sum() - 1
+        carried = None
+        if not final:
+            last = int(record[-1]) if len(record) else -1
+            keep = record != last
+            carried = raw.filter(~keep)
+            if not keep.any():
+                return pl.DataFrame(schema=SCHEMA), carried
+            raw, source_id, record = raw.filter(keep), source_id.filter(keep), record.filter(keep)
+            starts = starts.filter(keep)
+        self._check_ids(source_id.filter(starts))
+
+        # The history's fields are read on every row; the others only on each record's last
+        # row (all that is kept of them), and on the rows where the cell differs from the
+        # last row's, only to check that it can be read (as the reference does).
+        count = int(record[-1]) + 1 if len(record) else 0
+        last_rows = pl.Series(np.flatnonzero(np.diff(record.to_numpy(), append=count)))
+        columns: dict[str, pl.Series] = {"record": record, "row": raw["row"]}
+        finals: dict[str, pl.Series] = {
+            "record": pl.Series(np.arange(count, dtype=np.int64)),
+            "row": raw["row"].gather(last_rows),
+            "source_id": source_id.gather(last_rows),
+        }
+        slow = pl.Series([False] * raw.height)
+        slow_final = pl.Series([False] * count)
+        for name in positions:
+            if name == "source_id":
+                continue
+            spec = FIELD_BY_NAME[name]
+            cells = self._column(raw, name)
+            dtype = pl.Int64() if name == "sequence" else SCHEMA.get(name, pl.String())
+            if name in _HISTORY_FIELDS:
+                if spec.type == "timestamp":
+                    values, odd = self._instants(cells)
+                    slow = slow | odd
+                    columns[name] = values
+                else:
+                    columns[name] = self._read(cells, name, dtype)
+                continue
+            final_cells = cells.gather(last_rows)
+            self._check_cells(cells.filter(cells != final_cells.gather(record)), name)
+            if spec.type == "timestamp":
+                values, odd = self._instants(final_cells)
+                slow_final = slow_final | odd
+                finals[name] = values
+            else:
+                finals[name] = self._read(final_cells, name, dtype)
+        columns["source_status"] = self._read(
+            self._column(raw, "status"), "source_status", pl.String()
+        )
+        rows = pl.DataFrame(columns).with_columns(slow=slow)
+        last_values = pl.DataFrame(finals).with_columns(slow=slow_final)
+        for name in ("updated_at", "status", *(("sequence",) if "sequence" in positions else ())):
+            if rows.filter(~pl.col("slow"))[name].null_count():
+                raise Unsuitable(f"an empty {name}")
+        # Records whose updates are not plainly in order, or with a cell for the reference.
+        numbered = "sequence" in positions
+        back = pl.col("updated_at") < _before(pl.col("updated_at"))
+        if numbered:
+            back = back | (pl.col("sequence") <= _before(pl.col("sequence")))
+        flagged = rows.select("record", odd=pl.col("slow") | back.fill_null(False))
+        slow_ids = pl.concat(
+            [
+                flagged.filter(pl.col("odd"))["record"],
+                last_values.filter(pl.col("slow"))["record"],
+            ]
+        ).unique()
+        if len(slow_ids):
+            wanted = ~pl.col("record").is_in(slow_ids.implode())
+            rows, last_values = rows.filter(wanted), last_values.filter(wanted)
+        if last_values["opened_at"].null_count():
+            raise Unsuitable("a record whose last row has no opened time")
+        frames = [self._build(rows, last_values)] if rows.height else []
+        if len(slow_ids):
+            frames.append(self._reference(raw, record, slow_ids.sort()))
+        return concat(frames), carried
+
+    def _check_cells(self, cells: pl.Series, name: str) -> None:
+        """Stop if any of ``cells`` cannot be read as ``name`` (each distinct value once)."""
+        read = self.readers[name]
+        for text in cells.unique().to_list():
+            try:
+                read(text)
+            except ValueProblem:
+                raise Unsuitable(f"a {name} cell cannot be read") from None
+
+    def _check_ids(self, ids: pl.Series) -> None:
+        """Stop at an id met before (the reference rejects its rows, naming the first)."""
+        hashes = np.sort(ids.hash(seed=0).to_numpy())
+        if hashes.size > 1 and (hashes[1:] == hashes[:-1]).any():
+            raise Unsuitable("an id comes back after other ids")
+        positions = np.searchsorted(self._seen, hashes)
+        inside = positions < self._seen.size
+        if (self._seen[positions[inside]] == hashes[inside]).any():
+            raise Unsuitable("an id comes back after other ids")
+        self._seen = np.insert(self._seen, positions, hashes)
+
+    def _reference(self, raw: pl.DataFrame, record: pl.Series, wanted: pl.Series) -> pl.DataFrame:
+        """The records ``wanted`` (record numbers in ``raw``) read by the reference."""
+        cells = [f"c{i}" for i in self.needed]
+        picked = raw.with_columns(record=record).filter(pl.col("record").is_in(wanted.implode()))
+        records: list[NormalisedRecord] = []
+        blank = [""] * self.width
+        for (_number,), group in picked.group_by("record", maintain_order=True):
+            rows = []
+            for row in group.select([*cells, "row"]).rows():
+                full = blank.copy()
+                for index, value in zip(self.needed, row, strict=False):
+                    full[index] = value
+                rows.append((row[-1], full))
+            source_id = self.stream._source_id(rows[0][1])
+            assert source_id is not None
+            for item in self.stream._audit_record(source_id, rows):
+                if not isinstance(item, NormalisedRecord):
+                    raise Unsuitable("a record the reference rejects")
+                records.append(item)
+        return frame_from_records(records)
+
+    def _build(self, rows: pl.DataFrame, final: pl.DataFrame) -> pl.DataFrame:
+        """Records from their rows (all in update order; see the history module) and their
+        last rows' other values (``final``, one row per record, in the same order)."""
+        positions = self.positions
+        opened = rows.select("record").join(
+            final.select("record", "opened_at"), on="record", how="left", maintain_order="left"
+        )["opened_at"]
+        status = pl.col("status")
+        keep = status == KEEP_PREVIOUS
+        rows = rows.with_row_index("i").with_columns(first=_start(), final_opened=opened)
+        at = (
+            pl.when(
+                pl.col("first")
+                & pl.col("final_opened").is_not_null()
+                & (pl.col("final_opened") < pl.col("updated_at"))
+            )
+            .then(pl.col("final_opened"))
+            .otherwise(pl.col("updated_at"))
+        )
+        last_plain = _fill_in_record(pl.col("i"), ~keep)
+        group = pl.col("assignment_group") if "assignment_group" in positions else pl.lit(None)
+        rows = rows.with_columns(
+            at=at,
+            entry_status=pl.when(keep)
+            .then(_fill_in_record(status, ~keep))
+            .otherwise(status)
+            .fill_null("new"),
+            entry_source=pl.when(keep)
+            .then(pl.col("source_status").gather(last_plain.fill_null(0)))
+            .otherwise(pl.col("source_status")),
+            entry_group=group.cast(pl.String),
+            previous_plain=last_plain,
+        )
+        # A keep-previous row before any plain row has no source status to take.
+        rows = rows.with_columns(
+            entry_source=pl.when(keep & pl.col("previous_plain").is_null())
+            .then(None)
+            .otherwise(pl.col("entry_source"))
+        )
+        triple = [pl.col("entry_status"), pl.col("entry_group"), pl.col("entry_source")]
+        changed = pl.lit(False)
+        for part in triple:
+            changed = changed | part.ne_missing(part.shift(1))
+        rows = rows.with_columns(is_entry=pl.col("first") | changed)
+        entries = rows.filter(pl.col("is_entry")).select(
+            "record",
+            "at",
+            status=pl.col("entry_status"),
+            group=pl.col("entry_group"),
+            source_status=pl.col("entry_source"),
+        )
+        history = entries.group_by("record", maintain_order=True).agg(
+            history=pl.struct("at", "status", "group", "source_status"),
+            **self._derived(),
+        )
+        if "priority" in positions:
+            changes = rows.filter(pl.col("priority").is_not_null()).select(
+                "record", "at", "priority"
+            )
+            changes = changes.filter(
+                (pl.col("record") != pl.col("record").shift(1).fill_null(-1))
+                | pl.col("priority").ne_missing(pl.col("priority").shift(1))
+            )
+            priorities = changes.group_by("record", maintain_order=True).agg(
+                priority_history=pl.struct("at", "priority")
+            )
+        else:
+            priorities = pl.DataFrame(
+                {"record": pl.Series([], dtype=pl.Int64), "priority_history": []},
+                schema={"record": pl.Int64, "priority_history": SCHEMA["priority_history"]},
+            )
+        last = rows.group_by("record", maintain_order=True).agg(
+            pl.col("entry_status", "entry_source").last(),
+            *[pl.col(name).last() for name in rows.columns if name in _HISTORY_FIELDS],
+            rows=pl.len().cast(pl.Int64),
+        )
+        frame = (
+            last.join(final, on="record", how="left", maintain_order="left")
+            .join(history, on="record", how="left", maintain_order="left")
+            .join(priorities, on="record", how="left", maintain_order="left")
+        )
+        copied = set(self.stream._copy_fields[cast(Any, self.kind)])
+        out: list[pl.Expr] = []
+        for name in COLUMNS:
+            dtype = SCHEMA[name]
+            if name == "source":
+                expr = pl.lit(self.stream.profile.source)
+            elif name == "kind":
+                expr = pl.lit(self.kind)
+            elif name in ("source_id", "opened_at", "rows"):
+                expr = pl.col(name)
+            elif name == "row_number":
+                expr = pl.col("row")
+            elif name == "status":
+                expr = pl.col("entry_status")
+            elif name == "source_status":
+                expr = pl.col("entry_source")
+            elif name == "history_source":
+                expr = pl.lit("audit_log")
+            elif name == "notes":
+                expr = pl.lit([], dtype=dtype)
+            elif name == "history":
+                expr = pl.col("history")
+            elif name == "priority_history":
+                expr = pl.col("priority_history").fill_null(pl.lit([], dtype=dtype))
+            elif name in _DERIVED and name not in positions:
+                expr = pl.col(f"derived_{name}")
+            elif name in copied:
+                expr = pl.col(name)
+            else:
+                expr = pl.lit(None)
+            out.append(expr.cast(dtype).alias(name))
+        return frame.select(out)
+
+    @staticmethod
+    def _derived() -> dict[str, pl.Expr]:
+        """What the reference derives from a history (per record, over its entries)."""
+        status = pl.col("status")
+        before = status.shift(1)
+        done = list(DONE_STATUSES)
+        groups = pl.col("group").drop_nulls()
+
+        def entered(wanted: str) -> pl.Expr:
+            return pl.col("at").filter((status == wanted) & before.ne_missing(wanted)).last()
+
+        return {
+            "derived_responded_at": pl.col("at").filter(status != "new").first(),
+            "derived_resolved_at": entered("resolved"),
+            "derived_closed_at": entered("closed"),
+            "derived_reopen_count": (before.is_in(done) & ~status.is_in(done))
+            .fill_null(False)
+            .sum()
+            .cast(pl.Int64),
+            "derived_reassignment_count": (groups != groups.shift(1))
+            .fill_null(False)
+            .sum()
+            .cast(pl.Int64),
+        }
