@@ -276,3 +276,40 @@ def test_agreement_targets_are_not_applied_to_problems(org, manager, portal_sla,
     assert (problem.sla_basis, problem.resolution_target_s) == ("none", None)
     assert problem.resolution_breached is None and problem.resolution_24x7_s == 6 * 3600
     assert "incidents and requests" in problem.sla_note
+
+
+def test_an_audit_log_export_is_read_in_columns_and_again_row_by_row_when_a_row_is_bad(
+    org, manager, servicenow_sample, tmp_path
+):
+    """The sample goes through the columnar reader; the same file with one unreadable date
+    is read again by the reference reader, whose rejection names the row, and nothing is
+    stored from either attempt."""
+    run = run_import(
+        organisation=org,
+        user=manager,
+        file=servicenow_sample,
+        source="servicenow",
+        kind="incident",
+    )
+    assert run.status == "succeeded", run.message
+    assert run.created == 890
+    assert run.description["reader"] == "columnar"
+    with org_scope(org):
+        assert Record.objects.count() == 890
+        first_ids = set(Record.objects.values_list("source_id", flat=True))
+
+    lines = servicenow_sample.read_text(encoding="utf-8").splitlines(keepends=True)
+    cells = lines[3000].split(",")
+    cells[9] = "31/02/2016 10:00"  # opened_at: no such day
+    lines[3000] = ",".join(cells)
+    broken = tmp_path / "broken.csv"
+    broken.write_text("".join(lines), encoding="utf-8")
+    other = run_import(
+        organisation=org, user=manager, file=broken, source="servicenow", kind="incident"
+    )
+    assert other.status == "failed"
+    assert other.description["reader"].startswith("row by row (")
+    with org_scope(org):
+        rejection = ImportRejection.objects.get(run=other, row_number=3001)
+        assert rejection.columns == ["opened_at"]
+        assert set(Record.objects.values_list("source_id", flat=True)) == first_ids
