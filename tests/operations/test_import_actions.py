@@ -297,6 +297,15 @@ def test_an_audit_log_export_is_read_in_columns_and_again_row_by_row_when_a_row_
     with org_scope(org):
         assert Record.objects.count() == 890
         first_ids = set(Record.objects.values_list("source_id", flat=True))
+        # Each record's creation is in the audit trail under its own id.
+        created = dict(
+            AuditEvent.objects.filter(object_type="operations.record", action="create").values_list(
+                "object_id", "changes__source_id"
+            )
+        )
+        assert created == {
+            str(pk): sid for pk, sid in Record.objects.values_list("pk", "source_id")
+        }
 
     lines = servicenow_sample.read_text(encoding="utf-8").splitlines(keepends=True)
     cells = lines[3000].split(",")

@@ -64,6 +64,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from openitsms.jobs.actions import start_job
+from openitsms.lib.readahead import read_ahead
 from openitsms.operations.choices import RecordKind, RecordStatus, RunStatus
 from openitsms.operations.importing import BatchWriter, Outcome
 from openitsms.operations.ingest import (
@@ -280,8 +281,9 @@ def _store_all(
     total: int,
 ) -> None:
     writer = BatchWriter(run.organisation, run, dry_run=dry_run, outcome=outcome)
-    for frame in frames:
-        writer.store(frame)
+    # Batches are read and prepared in a thread while the ones before them are written.
+    for prepared in read_ahead(map(writer.prepare, frames)):
+        writer.write(prepared)
         if progress:
             # The total is a line count (an estimate): stop short of it until done.
             progress(min(stream.rows_read, total - 1), total)

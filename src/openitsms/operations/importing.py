@@ -23,6 +23,7 @@ from typing import Any, Final
 import numpy as np
 import polars as pl
 from django.db import connection
+from django.utils import timezone
 
 from openitsms.audit.actions import (
     PendingEvent,
@@ -216,6 +217,17 @@ def fingerprints(stored: pl.DataFrame) -> list[str]:
     return [f"{a:016x}{b:016x}" for a, b in zip(first, second, strict=True)]
 
 
+@dataclass
+class Prepared:
+    """A batch ready to be written (see :meth:`BatchWriter.prepare`)."""
+
+    frame: pl.DataFrame
+    stored: pl.DataFrame
+    digests: list[str]
+    source_ids: list[str]
+    for_database: pl.DataFrame
+
+
 class BatchWriter:
     """Writes batches of records for one run (or compares them, in a dry run)."""
 
@@ -230,34 +242,46 @@ class BatchWriter:
             service.name.casefold(): service
             for service in Service.all_orgs.filter(organisation=organisation)
         }
-        self._agreements: dict[int, list[Agreement]] = {}
+        # Everything the SLA step reads from the database is read here, so that preparing
+        # a batch (prepare) needs no database and can run in the reading thread.
+        agreements = list(
+            Agreement.all_orgs.filter(organisation=organisation)
+            .select_related("calendar")
+            .prefetch_related(
+                "services", "time_targets", "calendar__segments", "calendar__closures"
+            )
+            .order_by("reference")
+        )
+        self._agreements: dict[int, list[Agreement]] = {
+            service.pk: [a for a in agreements if service in a.services.all()]
+            for service in self.services.values()
+        }
         self._calendars: dict[int, BusinessCalendar] = {}
+        this_year = timezone.now().year
+        for agreement in agreements:
+            if agreement.calendar.pk not in self._calendars:
+                self._calendars[agreement.calendar.pk] = agreement.calendar.to_business_calendar(
+                    range(2000, this_year + 3)
+                )
+        self._vendor = connection.vendor
+        # A first import of this source and kind: no stored record to compare with (the
+        # readers never hand over one source id twice), so nothing to look up.
+        self._first_import = not Record.all_orgs.filter(
+            organisation=organisation, source=run.source, kind=run.kind
+        ).exists()
 
     # -- SLA ----------------------------------------------------------------------------
 
     def agreements_for(self, service: Service, on: date) -> tuple[Agreement, ...]:
-        if service.pk not in self._agreements:
-            self._agreements[service.pk] = list(
-                Agreement.all_orgs.filter(organisation=self.organisation, services=service)
-                .select_related("calendar")
-                .prefetch_related("time_targets", "calendar__segments", "calendar__closures")
-                .order_by("reference")
-            )
         return tuple(
             agreement
-            for agreement in self._agreements[service.pk]
+            for agreement in self._agreements.get(service.pk, ())
             if agreement.valid_from <= on
             and (agreement.valid_until is None or agreement.valid_until >= on)
         )
 
     def calendar_for(self, agreement: Agreement) -> BusinessCalendar:
-        from django.utils import timezone
-
-        calendar = agreement.calendar
-        if calendar.pk not in self._calendars:
-            this_year = timezone.now().year
-            self._calendars[calendar.pk] = calendar.to_business_calendar(range(2000, this_year + 3))
-        return self._calendars[calendar.pk]
+        return self._calendars[agreement.calendar.pk]
 
     def sla(self, frame: pl.DataFrame, service_ids: pl.Series) -> dict[str, list[Any]]:
         """SLA results per record (see the module docstring of ``actions``)."""
@@ -409,9 +433,12 @@ class BatchWriter:
     # -- storing ------------------------------------------------------------------------
 
     def store(self, frame: pl.DataFrame) -> None:
-        if not frame.height:
-            return
-        outcome = self.outcome
+        """Prepare and write one batch."""
+        self.write(self.prepare(frame))
+
+    def prepare(self, frame: pl.DataFrame) -> Prepared:
+        """Everything about a batch that needs no database: services, SLA results, stored
+        values and digests. Safe to run in another thread than :meth:`write`."""
         stored = self.stored_values(frame)
         sla = self.sla(frame, stored["service_id"])
         stored = stored.with_columns(
@@ -420,9 +447,22 @@ class BatchWriter:
                 for name, values in sla.items()
             ]
         ).select(STORED_FIELDS)
-        digests = fingerprints(stored)
-        source_ids: list[str] = frame["source_id"].to_list()
-        existing = dict(self._lookup("fingerprint", source_ids))
+        return Prepared(
+            frame=frame,
+            stored=stored,
+            digests=fingerprints(stored),
+            source_ids=frame["source_id"].to_list(),
+            for_database=_for_database(stored, self._vendor),
+        )
+
+    def write(self, prepared: Prepared) -> None:
+        """Compare a prepared batch with the stored records; create and update them."""
+        if not prepared.stored.height:
+            return
+        outcome = self.outcome
+        stored, digests = prepared.stored, prepared.digests
+        source_ids = prepared.source_ids
+        existing = {} if self._first_import else dict(self._lookup("fingerprint", source_ids))
         create: list[int] = []
         changed: list[int] = []
         for i, (source_id, digest) in enumerate(zip(source_ids, digests, strict=True)):
@@ -434,25 +474,21 @@ class BatchWriter:
             else:
                 outcome.unchanged += 1
         if create:
-            self._create(frame, stored, digests, source_ids, create)
+            self._create(prepared, create)
         if changed:
             self._change(stored, digests, source_ids, changed)
 
-    def _create(
-        self,
-        frame: pl.DataFrame,
-        stored: pl.DataFrame,
-        digests: list[str],
-        source_ids: list[str],
-        rows: list[int],
-    ) -> None:
+    def _create(self, prepared: Prepared, rows: list[int]) -> None:
         outcome, run = self.outcome, self.run
+        source_ids, digests = prepared.source_ids, prepared.digests
         outcome.created += len(rows)
         if self.dry_run:
             room = max(DRY_RUN_SAMPLE - len(outcome.would_create), 0)
             outcome.would_create.extend(source_ids[i] for i in rows[:room])
             return
-        new = stored[rows]
+        everything = len(rows) == prepared.stored.height
+        new = prepared.stored if everything else prepared.stored[rows]
+        for_database = prepared.for_database if everything else prepared.for_database[rows]
         ids_new = [source_ids[i] for i in rows]
         head = pl.DataFrame(
             {
@@ -464,17 +500,23 @@ class BatchWriter:
                 "last_run_id": pl.Series([run.pk] * len(rows), dtype=pl.Int64),
             }
         )
-        prepared = pl.concat([head, _for_database(new)], how="horizontal")
+        table = pl.concat([head, for_database], how="horizontal")
         constants: dict[str, Any] = {}
-        if connection.vendor != "postgresql" and prepared.height > 1:
+        if connection.vendor != "postgresql" and table.height > 1:
             # Columns with one value throughout the batch (the organisation, the change
             # fields of incidents...) go into the statement once instead of every row.
-            for name in prepared.columns:
-                if prepared[name].n_unique() == 1:
-                    constants[name] = prepared[name][0]
-        varying = [name for name in prepared.columns if name not in constants]
-        insert_rows(Record, varying, prepared.select(varying).rows(), constants)
-        ids = dict(self._lookup("id", ids_new))
+            for name in table.columns:
+                if table[name].n_unique() == 1:
+                    constants[name] = table[name][0]
+        varying = [name for name in table.columns if name not in constants]
+        before = self._last_id()
+        insert_rows(Record, varying, table.select(varying).rows(), constants)
+        after = self._last_id()
+        if before is not None and after == before + len(ids_new):
+            # SQLite gives AUTOINCREMENT ids one after another, in the order of the rows.
+            ids = dict(zip(ids_new, range(before + 1, after + 1), strict=True))
+        else:
+            ids = dict(self._lookup("id", ids_new))
         self._touch(run.kind, new)
         titles = new["title"].to_list()
         statuses = new["status"].to_list()
@@ -570,6 +612,18 @@ class BatchWriter:
                     found.extend(cursor.fetchall())
         return found
 
+    @staticmethod
+    def _last_id() -> int | None:
+        """The last id SQLite gave a record (``None`` elsewhere: look the ids up instead)."""
+        if connection.vendor != "sqlite":
+            return None
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT seq FROM sqlite_sequence WHERE name = %s", [Record._meta.db_table]
+            )
+            row = cursor.fetchone()
+        return int(row[0]) if row else 0
+
     def _olds(self, source_ids: list[str]) -> list[dict[str, Any]]:
         """The stored values of records about to be updated (as the model reads them)."""
         return list(
@@ -659,10 +713,10 @@ def _clock_columns(frame: pl.DataFrame) -> Any:
     )
 
 
-def _for_database(stored: pl.DataFrame) -> pl.DataFrame:
+def _for_database(stored: pl.DataFrame, vendor: str) -> pl.DataFrame:
     """The stored values as the database driver takes them: instants as naive UTC text on
     SQLite (what Django writes there) and ISO text with the offset on PostgreSQL."""
-    sqlite = connection.vendor == "sqlite"
+    sqlite = vendor == "sqlite"
     columns = []
     for name in STORED_FIELDS:
         if name in _TIME_FIELDS:
