@@ -221,11 +221,16 @@ def fingerprints(stored: pl.DataFrame) -> list[str]:
 class Prepared:
     """A batch ready to be written (see :meth:`BatchWriter.prepare`)."""
 
-    frame: pl.DataFrame
     stored: pl.DataFrame
     digests: list[str]
     source_ids: list[str]
-    for_database: pl.DataFrame
+    # The insert, should every record be new: columns bound per row, the rows, and the
+    # columns with one value in the whole batch.
+    columns: list[str]
+    rows: list[tuple[Any, ...]]
+    constants: dict[str, Any]
+    # Per record: the audit entry's object text and changes (JSON in the chain's form).
+    audit: list[tuple[str, str]]
 
 
 class BatchWriter:
@@ -438,7 +443,9 @@ class BatchWriter:
 
     def prepare(self, frame: pl.DataFrame) -> Prepared:
         """Everything about a batch that needs no database: services, SLA results, stored
-        values and digests. Safe to run in another thread than :meth:`write`."""
+        values, digests, the rows to insert should every record be new, and their audit
+        entries' text. Safe to run in another thread than :meth:`write`."""
+        run = self.run
         stored = self.stored_values(frame)
         sla = self.sla(frame, stored["service_id"])
         stored = stored.with_columns(
@@ -447,12 +454,55 @@ class BatchWriter:
                 for name, values in sla.items()
             ]
         ).select(STORED_FIELDS)
+        digests = fingerprints(stored)
+        n = stored.height
+        table = pl.concat(
+            [
+                pl.DataFrame(
+                    {
+                        "organisation_id": pl.Series([self.organisation.pk] * n, dtype=pl.Int64),
+                        "kind": [run.kind] * n,
+                        "source": [run.source] * n,
+                        "source_id": frame["source_id"],
+                        "fingerprint": digests,
+                        "last_run_id": pl.Series([run.pk] * n, dtype=pl.Int64),
+                    }
+                ),
+                _for_database(stored, self._vendor),
+            ],
+            how="horizontal",
+        )
+        constants: dict[str, Any] = {}
+        if self._vendor == "sqlite" and n > 1:
+            # Columns with one value throughout the batch (the organisation, the change
+            # fields of incidents...) go into the statement once instead of every row.
+            counts = table.select(pl.all().n_unique()).row(0, named=True)
+            constants = {name: table[name][0] for name, count in counts.items() if count == 1}
+        varying = [name for name in table.columns if name not in constants]
+        # The audit entries' object text and changes (see record_created_many).
+        head = (
+            f'{{"file_sha256":{encode_basestring_ascii(run.sha256)},'
+            f'"import_run":{int(run.pk)},"source_id":'
+        )
+        source_ids = frame["source_id"].to_list()
+        titles = stored["title"].to_list()
+        statuses = stored["status"].to_list()
+        audit = [
+            (
+                f"{source_id}{': ' + title[:60] if title else ''}",
+                f"{head}{encode_basestring_ascii(source_id)},"
+                f'"status":{encode_basestring_ascii(status)}}}',
+            )
+            for source_id, title, status in zip(source_ids, titles, statuses, strict=True)
+        ]
         return Prepared(
-            frame=frame,
             stored=stored,
-            digests=fingerprints(stored),
-            source_ids=frame["source_id"].to_list(),
-            for_database=_for_database(stored, self._vendor),
+            digests=digests,
+            source_ids=source_ids,
+            columns=varying,
+            rows=table.select(varying).rows(),
+            constants=constants,
+            audit=audit,
         )
 
     def write(self, prepared: Prepared) -> None:
@@ -480,60 +530,34 @@ class BatchWriter:
 
     def _create(self, prepared: Prepared, rows: list[int]) -> None:
         outcome, run = self.outcome, self.run
-        source_ids, digests = prepared.source_ids, prepared.digests
+        source_ids = prepared.source_ids
         outcome.created += len(rows)
         if self.dry_run:
             room = max(DRY_RUN_SAMPLE - len(outcome.would_create), 0)
             outcome.would_create.extend(source_ids[i] for i in rows[:room])
             return
-        everything = len(rows) == prepared.stored.height
-        new = prepared.stored if everything else prepared.stored[rows]
-        for_database = prepared.for_database if everything else prepared.for_database[rows]
+        new = prepared.stored if len(rows) == prepared.stored.height else prepared.stored[rows]
         ids_new = [source_ids[i] for i in rows]
-        head = pl.DataFrame(
-            {
-                "organisation_id": pl.Series([self.organisation.pk] * len(rows), dtype=pl.Int64),
-                "kind": [run.kind] * len(rows),
-                "source": [run.source] * len(rows),
-                "source_id": ids_new,
-                "fingerprint": [digests[i] for i in rows],
-                "last_run_id": pl.Series([run.pk] * len(rows), dtype=pl.Int64),
-            }
-        )
-        table = pl.concat([head, for_database], how="horizontal")
-        constants: dict[str, Any] = {}
-        if connection.vendor != "postgresql" and table.height > 1:
-            # Columns with one value throughout the batch (the organisation, the change
-            # fields of incidents...) go into the statement once instead of every row.
-            for name in table.columns:
-                if table[name].n_unique() == 1:
-                    constants[name] = table[name][0]
-        varying = [name for name in table.columns if name not in constants]
         before = self._last_id()
-        insert_rows(Record, varying, table.select(varying).rows(), constants)
+        insert_rows(
+            Record,
+            prepared.columns,
+            [prepared.rows[i] for i in rows] if len(rows) < len(prepared.rows) else prepared.rows,
+            prepared.constants,
+        )
         after = self._last_id()
         if before is not None and after == before + len(ids_new):
             # SQLite gives AUTOINCREMENT ids one after another, in the order of the rows.
-            ids = dict(zip(ids_new, range(before + 1, after + 1), strict=True))
+            ids = range(before + 1, after + 1)
         else:
-            ids = dict(self._lookup("id", ids_new))
+            found = dict(self._lookup("id", ids_new))
+            ids = [found[source_id] for source_id in ids_new]  # type: ignore[assignment]
         self._touch(run.kind, new)
-        titles = new["title"].to_list()
-        statuses = new["status"].to_list()
-        tail = f'"import_run":{int(run.pk)},"source_id":'
-        head_text = f'{{"file_sha256":{encode_basestring_ascii(run.sha256)},{tail}'
+        audit = prepared.audit
         record_created_many(
             organisation_id=self.organisation.pk,
             object_type=_RECORD_TYPE,
-            items=(
-                (
-                    str(ids[source_id]),
-                    f"{source_id}{': ' + title[:60] if title else ''}",
-                    f"{head_text}{encode_basestring_ascii(source_id)},"
-                    f'"status":{encode_basestring_ascii(status)}}}',
-                )
-                for source_id, title, status in zip(ids_new, titles, statuses, strict=True)
-            ),
+            items=((str(pk), *audit[i]) for pk, i in zip(ids, rows, strict=True)),
         )
 
     def _change(
