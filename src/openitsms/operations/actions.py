@@ -282,7 +282,7 @@ def _store_all(
 ) -> None:
     writer = BatchWriter(run.organisation, run, dry_run=dry_run, outcome=outcome)
     # Batches are read and prepared in a thread while the ones before them are written.
-    for prepared in read_ahead(map(writer.prepare, frames)):
+    for prepared in read_ahead(map(writer.prepare, frames), depth=1):
         writer.write(prepared)
         if progress:
             # The total is a line count (an estimate): stop short of it until done.

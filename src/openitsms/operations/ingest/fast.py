@@ -56,6 +56,8 @@ _EPOCH_ORDINAL: Final = date(1970, 1, 1).toordinal()
 _HISTORY_FIELDS: Final = frozenset(
     {"updated_at", "status", "sequence", "assignment_group", "priority"}
 )
+_EMPTY: Final = sorted(EMPTY_MARKERS)
+_DIGITS: Final = list("0123456789")
 _DERIVED: Final = ("responded_at", "resolved_at", "closed_at", "reopen_count", "reassignment_count")
 
 
@@ -257,78 +259,114 @@ class _FastReader:
         return cells.replace_strict(table, return_dtype=dtype)
 
     def _instants(self, cells: pl.Series) -> tuple[pl.Series, pl.Series]:
-        """UTC instants of timestamp cells, and which cells need the reference's reading
-        (each distinct text worked out once)."""
+        """UTC instants of timestamp cells, and which cells need the reference's reading.
+
+        Where cells repeat (a record's opened time on each of its rows), each distinct text
+        is worked out once; columns of mostly distinct texts (update times) are worked out
+        as they are.
+        """
         distinct = cells.unique()
+        if len(distinct) * 2 > len(cells):
+            return self._distinct_instants(cells)
         instants, slow = self._distinct_instants(distinct)
-        return (
-            cells.replace_strict(distinct, instants, return_dtype=INSTANT),
-            cells.replace_strict(distinct, slow, return_dtype=pl.Boolean),
+        both = pl.DataFrame({"raw": cells}).select(
+            pl.col("raw").replace_strict(distinct, instants, return_dtype=INSTANT).alias("at"),
+            pl.col("raw").replace_strict(distinct, slow, return_dtype=pl.Boolean).alias("slow"),
         )
+        return both["at"], both["slow"]
 
     def _distinct_instants(self, cells: pl.Series) -> tuple[pl.Series, pl.Series]:
         parser = self.parser
         # Python's str.strip() and the stream's split are mirrored for printable ASCII;
-        # other text is left to the reference.
-        odd = cells.str.contains(r"[^\x20-\x7e]")
-        text = cells.str.strip_chars(" ")
-        empty = text.is_in(list(EMPTY_MARKERS))
-        parts = text.str.split_exact(" ", 1)
-        day_text = parts.struct.field("field_0")
-        clock_text = parts.struct.field("field_1")
-        # The reference's split wants ":" as the 2nd or 3rd character of the time part.
-        shaped = (
-            (day_text.str.len_bytes() > 0)
-            & clock_text.str.slice(0, 1).is_in(list("0123456789"))
-            & ((clock_text.str.slice(1, 1) == ":") | (clock_text.str.slice(2, 1) == ":"))
+        # other text is left to the reference. The reference's split wants a digit then ":"
+        # as the 2nd or 3rd character of the time part.
+        clock = pl.col("parts").struct.field("field_1")
+        frame = (
+            pl.DataFrame({"raw": cells})
+            .lazy()
+            .with_columns(
+                odd=pl.col("raw").str.contains(r"[^\x20-\x7e]"),
+                text=pl.col("raw").str.strip_chars(" "),
+            )
+            .with_columns(
+                empty=pl.col("text").is_in(_EMPTY),
+                parts=pl.col("text").str.split_exact(" ", 1),
+            )
+            .with_columns(
+                day=pl.col("parts").struct.field("field_0"),
+                clock=clock,
+                shaped=(pl.col("parts").struct.field("field_0").str.len_bytes() > 0)
+                & clock.str.slice(0, 1).is_in(_DIGITS)
+                & ((clock.str.slice(1, 1) == ":") | (clock.str.slice(2, 1) == ":")),
+            )
+            .with_columns(
+                slow=(
+                    pl.col("odd") | (~pl.col("empty") & ~pl.col("shaped").fill_null(False))
+                ).fill_null(False)
+            )
+            .with_columns(usable=~pl.col("slow") & ~pl.col("empty"))
+            .select("day", "clock", "slow", "empty", "usable")
+            .collect()
         )
-        slow = (odd | (~empty & ~shaped.fill_null(False))).fill_null(False)
-        usable = ~slow & ~empty
+        usable = frame.filter("usable").select(
+            pl.col("day").unique().implode(), pl.col("clock").unique().implode()
+        )
         days: dict[str, int] = {}
-        for value in day_text.filter(usable).unique().to_list():
+        for value in usable["day"][0].to_list():
             try:
                 year, month, day = parser._days.get(value) or parser._read_day(value, value)
             except ValueProblem:
                 raise Unsuitable("a date cannot be read") from None
             days[value] = date(year, month, day).toordinal() - _EPOCH_ORDINAL
-        clocks: dict[str, tuple[int, int | None]] = {}
-        for value in clock_text.filter(usable).unique().to_list():
+        locals_: dict[str, int] = {}
+        shifts: dict[str, int | None] = {}
+        for value in usable["clock"][0].to_list():
             try:
                 hour, minute, second, micro, offset = parser._clocks.get(
                     value
                 ) or parser._read_clock(value, value)
             except ValueProblem:
                 raise Unsuitable("a time of day cannot be read") from None
-            local = ((hour * 60 + minute) * 60 + second) * _US + micro
-            shift = None if offset is None else int(offset.utcoffset(None).total_seconds()) * _US
-            clocks[value] = (local, shift)
-        day_us = day_text.replace_strict(days, default=None, return_dtype=pl.Int64) * (86400 * _US)
-        clock_us = clock_text.replace_strict(
-            {k: v[0] for k, v in clocks.items()}, default=None, return_dtype=pl.Int64
+            locals_[value] = ((hour * 60 + minute) * 60 + second) * _US + micro
+            shifts[value] = (
+                None if offset is None else int(offset.utcoffset(None).total_seconds()) * _US
+            )
+        frame = frame.with_columns(
+            local=pl.col("day").replace_strict(days, default=None, return_dtype=pl.Int64)
+            * (86400 * _US)
+            + pl.col("clock").replace_strict(locals_, default=None, return_dtype=pl.Int64),
+            shift=pl.col("clock").replace_strict(shifts, default=None, return_dtype=pl.Int64),
         )
-        shift_us = clock_text.replace_strict(
-            {k: v[1] for k, v in clocks.items()}, default=None, return_dtype=pl.Int64
-        )
-        local_us = day_us + clock_us
         if parser._is_utc:
-            zone_shift = pl.Series([0] * len(cells), dtype=pl.Int64)
+            frame = frame.with_columns(zone=pl.lit(0, dtype=pl.Int64))
         else:
-            hours = (local_us // _HOUR_US).alias("hour")
-            wanted = hours.filter(usable & shift_us.is_null()).unique().to_list()
+            frame = frame.with_columns(hour=pl.col("local") // _HOUR_US)
+            wanted = (
+                frame.filter(pl.col("usable") & pl.col("shift").is_null())["hour"]
+                .unique()
+                .to_list()
+            )
             for hour in wanted:
                 if hour not in self._hour_offsets:
                     self._hour_offsets[hour] = self._hour_offset(hour)
-            zone_shift = hours.replace_strict(
-                {h: self._hour_offsets[h] for h in wanted}, default=None, return_dtype=pl.Int64
+            frame = frame.with_columns(
+                zone=pl.col("hour").replace_strict(
+                    {h: self._hour_offsets[h] for h in wanted}, default=None, return_dtype=pl.Int64
+                )
+            ).with_columns(
+                slow=pl.col("slow")
+                | (
+                    pl.col("usable") & pl.col("shift").is_null() & pl.col("zone").is_null()
+                ).fill_null(False)
             )
-            slow = slow | (usable & shift_us.is_null() & zone_shift.is_null()).fill_null(False)
-        utc_us = local_us - pl.select(pl.coalesce(shift_us, zone_shift)).to_series()
-        instants = (
-            pl.DataFrame({"us": utc_us, "keep": ~slow & ~empty})
-            .select(pl.when(pl.col("keep")).then(pl.col("us")).cast(INSTANT))
-            .to_series()
+        out = frame.select(
+            pl.when(~pl.col("slow") & ~pl.col("empty"))
+            .then(pl.col("local") - pl.coalesce("shift", "zone"))
+            .cast(INSTANT)
+            .alias("at"),
+            "slow",
         )
-        return instants, slow
+        return out["at"], out["slow"]
 
     def _hour_offset(self, hour: int) -> int | None:
         """The zone's UTC offset in microseconds throughout local ``hour`` (hours since the
