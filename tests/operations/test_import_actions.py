@@ -322,3 +322,59 @@ def test_an_audit_log_export_is_read_in_columns_and_again_row_by_row_when_a_row_
         rejection = ImportRejection.objects.get(run=other, row_number=3001)
         assert rejection.columns == ["opened_at"]
         assert set(Record.objects.values_list("source_id", flat=True)) == first_ids
+
+
+def test_a_large_export_is_read_by_a_process_of_its_own_with_the_same_result(
+    org, manager, servicenow_sample, tmp_path, monkeypatch
+):
+    """Above ingest.process.MIN_BYTES the columnar reader runs in a child process; the
+    records are those of the reader in this process, and a file the child cannot read in
+    columns is still read row by row, naming the bad row."""
+    from openitsms.operations.ingest import process
+
+    monkeypatch.setattr(process, "MIN_BYTES", 0)
+    run = run_import(
+        organisation=org,
+        user=manager,
+        file=servicenow_sample,
+        source="servicenow",
+        kind="incident",
+    )
+    assert run.status == "succeeded", run.message
+    assert run.description["reader"] == "columnar, in a process of its own"
+    assert (run.created, run.rows_read) == (890, 5998)
+    with org_scope(org):
+        here = {
+            r.source_id: (r.status, r.reopen_count, r.history, r.resolved_at)
+            for r in Record.objects.all()
+        }
+        assert len(here) == 890
+
+    lines = servicenow_sample.read_text(encoding="utf-8").splitlines(keepends=True)
+    cells = lines[10].split(",")
+    cells[9] = "31/02/2016 10:00"
+    lines[10] = ",".join(cells)
+    broken = tmp_path / "broken.csv"
+    broken.write_text("".join(lines), encoding="utf-8")
+    other = run_import(
+        organisation=org, user=manager, file=broken, source="servicenow", kind="incident"
+    )
+    assert other.status == "failed"
+    assert other.description["reader"].startswith("row by row (")
+    with org_scope(org):
+        assert ImportRejection.objects.get(run=other, row_number=11).columns == ["opened_at"]
+
+    monkeypatch.setattr(process, "MIN_BYTES", 1 << 60)
+    again = tmp_path / "again.csv"
+    again.write_bytes(servicenow_sample.read_bytes())
+    with org_scope(org):
+        Record.objects.all().delete()
+    same = run_import(
+        organisation=org, user=manager, file=again, source="servicenow", kind="incident"
+    )
+    assert same.description["reader"] == "columnar"
+    with org_scope(org):
+        assert {
+            r.source_id: (r.status, r.reopen_count, r.history, r.resolved_at)
+            for r in Record.objects.all()
+        } == here

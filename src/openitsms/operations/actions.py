@@ -73,6 +73,7 @@ from openitsms.operations.ingest import (
     Rejection,
     open_records,
 )
+from openitsms.operations.ingest import process as _process
 from openitsms.operations.ingest.fast import Unsuitable, fast_frames
 from openitsms.operations.ingest.frames import frame_from_records
 from openitsms.operations.models import ColumnMapping, ImportRejection, ImportRun, Record, Rollup
@@ -156,20 +157,24 @@ def run_import(
     gc.disable()
     try:
         with transaction.atomic():
-            opener = partial(
-                open_records,
-                file,
-                source=source,  # type: ignore[arg-type]
-                kind=kind,  # type: ignore[arg-type]
-                tz=tz,
-                columns=mapping.columns if mapping else None,
-                value_maps=mapping.value_maps if mapping else None,
-                date_order=date_order,  # type: ignore[arg-type]
-            )
+            options: dict[str, Any] = {
+                "source": source,
+                "kind": kind,
+                "tz": tz,
+                "columns": mapping.columns if mapping else None,
+                "value_maps": mapping.value_maps if mapping else None,
+                "date_order": date_order,
+            }
+            opener = partial(open_records, file, **options)
             stream = opener()
             run.description = stream.describe()
             frames = fast_frames(stream, file)
             reader = "columnar"
+            big = isinstance(file, str | Path) and size >= _process.MIN_BYTES
+            if frames is not None and big:
+                # A large file is read by a process of its own (see ingest.process).
+                frames = _process.frames_in_process(str(file), options, stream)
+                reader = "columnar, in a process of its own"
             if frames is not None:
                 try:
                     with transaction.atomic():  # a savepoint, for going back to the reference
