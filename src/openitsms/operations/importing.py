@@ -35,6 +35,7 @@ from openitsms.audit.actions import (
 from openitsms.audit.choices import AuditAction
 from openitsms.operations.choices import SlaBasis
 from openitsms.operations.ingest import DEFAULT_CLOCK_POLICY, Rejection
+from openitsms.operations.ingest.frames import history_json
 from openitsms.operations.models import ImportRun, Record
 from openitsms.services.clock import MISSING, BusinessCalendar, compute_clocks_bulk
 from openitsms.services.clock.bulk import columns_from_codes
@@ -148,61 +149,6 @@ class Outcome:
     months: set[tuple[str, date]] = field(default_factory=set)
     would_create: list[str] = field(default_factory=list)
     would_update: list[dict[str, Any]] = field(default_factory=list)
-
-
-def _json_strings(series: pl.Series) -> pl.Series:
-    """JSON literals of a string column, encoding each distinct value once."""
-    distinct = series.drop_nulls().unique()
-    table = dict(zip(distinct.to_list(), map(encode_basestring_ascii, distinct), strict=True))
-    return series.replace_strict(table, default="null", return_dtype=pl.String)
-
-
-def history_json(frame: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
-    """The ``history`` and ``priority_history`` columns as the JSON texts the model stores:
-    ``[[epoch seconds, status, group, source status], ...]`` and ``[[epoch seconds,
-    priority], ...]`` (Python's ``json.dumps`` layout, so that both databases and the
-    model read the same thing)."""
-    n = frame.height
-    ticket = pl.int_range(pl.len(), dtype=pl.Int64).alias("ticket")
-    entries = (
-        frame.select(ticket, "history")
-        .explode("history")
-        .filter(pl.col("history").is_not_null())
-        .unnest("history")
-    )
-    text = pl.format(
-        "[{}, {}, {}, {}]",
-        _epoch(pl.col("at")),
-        _json_strings(entries["status"]),
-        _json_strings(entries["group"]),
-        _json_strings(entries["source_status"]),
-    )
-    statuses = _joined(entries.select("ticket", text.alias("entry")), n)
-    changes = (
-        frame.select(ticket, "priority_history")
-        .explode("priority_history")
-        .filter(pl.col("priority_history").is_not_null())
-        .unnest("priority_history")
-    )
-    text = pl.format("[{}, {}]", _epoch(pl.col("at")), _json_strings(changes["priority"]))
-    priorities = _joined(changes.select("ticket", text.alias("entry")), n)
-    return statuses, priorities
-
-
-def _joined(entries: pl.DataFrame, n: int) -> pl.Series:
-    joined = entries.group_by("ticket", maintain_order=True).agg(
-        pl.format("[{}]", pl.col("entry").str.join(", ")).alias("json")
-    )
-    out = pl.DataFrame({"ticket": np.arange(n, dtype=np.int64)}).join(
-        joined, on="ticket", how="left", maintain_order="left"
-    )
-    return out["json"].fill_null("[]")
-
-
-def _epoch(value: pl.Expr) -> pl.Expr:
-    """Whole epoch seconds of an instant, as ``int(datetime.timestamp())`` gives them."""
-    micros = value.dt.epoch("us")
-    return pl.when(micros >= 0).then(micros // 1_000_000).otherwise(-((-micros) // 1_000_000))
 
 
 def fingerprints(stored: pl.DataFrame) -> list[str]:

@@ -42,7 +42,16 @@ import numpy as np
 import polars as pl
 
 from .fields import FIELD_BY_NAME
-from .frames import COLUMNS, INSTANT, SCHEMA, concat, frame_from_records
+from .frames import (
+    COLUMNS,
+    INSTANT,
+    SCHEMA,
+    concat,
+    frame_from_records,
+    joined_texts,
+    priority_entry_texts,
+    status_entry_texts,
+)
 from .records import DONE_STATUSES, NormalisedRecord
 from .stream import RecordStream
 from .valuemaps import KEEP_PREVIOUS
@@ -566,8 +575,10 @@ class _FastReader:
             group=pl.col("entry_group"),
             source_status=pl.col("entry_source"),
         )
+        entries = entries.with_columns(entry=status_entry_texts(entries))
         history = entries.group_by("record", maintain_order=True).agg(
             history=pl.struct("at", "status", "group", "source_status"),
+            history_json=joined_texts(pl.col("entry")),
             **self._derived(),
         )
         if "priority" in positions:
@@ -578,13 +589,18 @@ class _FastReader:
                 (pl.col("record") != pl.col("record").shift(1).fill_null(-1))
                 | pl.col("priority").ne_missing(pl.col("priority").shift(1))
             )
+            changes = changes.with_columns(entry=priority_entry_texts(changes))
             priorities = changes.group_by("record", maintain_order=True).agg(
-                priority_history=pl.struct("at", "priority")
+                priority_history=pl.struct("at", "priority"),
+                priority_history_json=joined_texts(pl.col("entry")),
             )
         else:
             priorities = pl.DataFrame(
-                {"record": pl.Series([], dtype=pl.Int64), "priority_history": []},
-                schema={"record": pl.Int64, "priority_history": SCHEMA["priority_history"]},
+                schema={
+                    "record": pl.Int64,
+                    "priority_history": SCHEMA["priority_history"],
+                    "priority_history_json": pl.String,
+                },
             )
         last = rows.group_by("record", maintain_order=True).agg(
             pl.col("entry_status", "entry_source").last(),
@@ -620,6 +636,10 @@ class _FastReader:
                 expr = pl.col("history")
             elif name == "priority_history":
                 expr = pl.col("priority_history").fill_null(pl.lit([], dtype=dtype))
+            elif name == "history_json":
+                expr = pl.col("history_json")
+            elif name == "priority_history_json":
+                expr = pl.col("priority_history_json").fill_null("[]")
             elif name in _DERIVED and name not in positions:
                 expr = pl.col(f"derived_{name}")
             elif name in copied:

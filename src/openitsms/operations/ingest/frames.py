@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import fields
-from datetime import datetime
+from json.encoder import encode_basestring_ascii
 from typing import Any, Final, get_type_hints
 
 import polars as pl
@@ -53,6 +53,10 @@ def _schema() -> dict[str, pl.DataType]:
             schema[item.name] = PRIORITY_HISTORY
         elif item.name == "notes":
             schema[item.name] = pl.List(pl.String)
+            # The histories as stored (JSON text), when the reader wrote them (see
+            # history_json); null otherwise.
+            schema["history_json"] = pl.String()
+            schema["priority_history_json"] = pl.String()
         else:
             schema[item.name] = _dtype(hints[item.name])
     return schema
@@ -62,6 +66,7 @@ SCHEMA: Final[dict[str, pl.DataType]] = _schema()
 """Column name -> Polars type of a record frame, in :class:`NormalisedRecord`'s field order."""
 
 COLUMNS: Final[tuple[str, ...]] = tuple(SCHEMA)
+_TEXTS: Final = ("history_json", "priority_history_json")
 
 
 def empty_frame() -> pl.DataFrame:
@@ -71,7 +76,9 @@ def empty_frame() -> pl.DataFrame:
 def frame_from_records(records: Sequence[NormalisedRecord]) -> pl.DataFrame:
     """The frame of ``records`` (one row each, in their order)."""
     data: dict[str, list[Any]] = {name: [] for name in COLUMNS}
-    plain = [name for name in COLUMNS if name not in ("history", "priority_history", "notes")]
+    plain = [
+        name for name in COLUMNS if name not in ("history", "priority_history", "notes", *_TEXTS)
+    ]
     for record in records:
         for name in plain:
             data[name].append(getattr(record, name))
@@ -85,6 +92,7 @@ def frame_from_records(records: Sequence[NormalisedRecord]) -> pl.DataFrame:
             [{"at": e.at, "priority": e.priority} for e in record.priority_history]
         )
         data["notes"].append(list(record.notes))
+    data["history_json"] = data["priority_history_json"] = [None] * len(records)
     return pl.DataFrame(data, schema=SCHEMA)
 
 
@@ -92,7 +100,8 @@ def records_from_frame(frame: pl.DataFrame) -> list[NormalisedRecord]:
     """The records of a frame (histories without update numbers and rows, which a frame
     does not carry)."""
     records = []
-    for row in frame.select(COLUMNS).iter_rows(named=True):
+    fields_ = [name for name in COLUMNS if name not in _TEXTS]
+    for row in frame.select(fields_).iter_rows(named=True):
         row["history"] = tuple(
             StatusEntry(e["at"], e["status"], e["group"], e["source_status"])
             for e in row["history"]
@@ -112,5 +121,87 @@ def concat(frames: Iterable[pl.DataFrame]) -> pl.DataFrame:
     return pl.concat([frame.select(COLUMNS) for frame in items], how="vertical")
 
 
-def as_datetime(value: datetime | None) -> datetime | None:
-    return value
+# -- histories as the JSON text the record stores ---------------------------------------------
+
+
+def json_strings(series: pl.Series) -> pl.Series:
+    """JSON literals (ASCII, as ``json.dumps`` writes them) of a string column, ``null`` for
+    null, encoding each distinct value once."""
+    distinct = series.drop_nulls().unique()
+    table = dict(zip(distinct.to_list(), map(encode_basestring_ascii, distinct), strict=True))
+    return series.replace_strict(table, default="null", return_dtype=pl.String)
+
+
+def epoch_seconds(value: pl.Expr) -> pl.Expr:
+    """Whole epoch seconds of an instant, as ``int(datetime.timestamp())`` gives them."""
+    micros = value.dt.epoch("us")
+    return pl.when(micros >= 0).then(micros // 1_000_000).otherwise(-((-micros) // 1_000_000))
+
+
+def status_entry_texts(entries: pl.DataFrame) -> pl.Series:
+    """``[epoch seconds, status, group, source status]`` per status entry (columns ``at``,
+    ``status``, ``group``, ``source_status``), in ``json.dumps``'s layout."""
+    return entries.select(
+        pl.format(
+            "[{}, {}, {}, {}]",
+            epoch_seconds(pl.col("at")),
+            json_strings(entries["status"]),
+            json_strings(entries["group"]),
+            json_strings(entries["source_status"]),
+        )
+    ).to_series()
+
+
+def priority_entry_texts(changes: pl.DataFrame) -> pl.Series:
+    """``[epoch seconds, priority]`` per priority change (columns ``at``, ``priority``)."""
+    return changes.select(
+        pl.format("[{}, {}]", epoch_seconds(pl.col("at")), json_strings(changes["priority"]))
+    ).to_series()
+
+
+def joined_texts(texts: pl.Expr) -> pl.Expr:
+    """The JSON list of entry texts (an aggregation: use within ``group_by().agg``)."""
+    return pl.format("[{}]", texts.str.join(", "))
+
+
+def history_json(frame: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
+    """The ``history`` and ``priority_history`` columns as the JSON texts the record model
+    stores: ``[[epoch seconds, status, group, source status], ...]`` and ``[[epoch seconds,
+    priority], ...]`` (Python's ``json.dumps`` layout, so that both databases and the model
+    read the same thing). Where the frame carries them already (``history_json``,
+    ``priority_history_json``: the columnar reader writes them), those are kept."""
+    statuses, priorities = frame["history_json"], frame["priority_history_json"]
+    missing = statuses.is_null() | priorities.is_null()
+    if not missing.any():
+        return statuses, priorities
+    positions = missing.arg_true()
+    part = frame.filter(missing)
+    ticket = pl.int_range(pl.len(), dtype=pl.Int64).alias("ticket")
+    entries = (
+        part.select(ticket, "history")
+        .explode("history")
+        .filter(pl.col("history").is_not_null())
+        .unnest("history")
+    )
+    entries = entries.with_columns(entry=status_entry_texts(entries))
+    changes = (
+        part.select(ticket, "priority_history")
+        .explode("priority_history")
+        .filter(pl.col("priority_history").is_not_null())
+        .unnest("priority_history")
+    )
+    changes = changes.with_columns(entry=priority_entry_texts(changes))
+    return (
+        statuses.scatter(positions, _per_ticket(entries, part.height)),
+        priorities.scatter(positions, _per_ticket(changes, part.height)),
+    )
+
+
+def _per_ticket(entries: pl.DataFrame, n: int) -> pl.Series:
+    joined = entries.group_by("ticket", maintain_order=True).agg(
+        joined_texts(pl.col("entry")).alias("json")
+    )
+    out = pl.DataFrame({"ticket": pl.int_range(n, dtype=pl.Int64, eager=True)}).join(
+        joined, on="ticket", how="left", maintain_order="left"
+    )
+    return out["json"].fill_null("[]")
