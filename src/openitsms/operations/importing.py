@@ -234,8 +234,8 @@ class BatchWriter:
     def calendar_for(self, agreement: Agreement) -> BusinessCalendar:
         return self._calendars[agreement.calendar.pk]
 
-    def sla(self, frame: pl.DataFrame, service_ids: pl.Series) -> dict[str, list[Any]]:
-        """SLA results per record (see the module docstring of ``actions``)."""
+    def sla(self, frame: pl.DataFrame, service_ids: pl.Series) -> dict[str, pl.Series]:
+        """SLA results per record (see the module docstring of ``actions``), as columns."""
         n = frame.height
         results: dict[str, list[Any]] = {
             name: [None] * n for name in _SLA if name not in ("sla_basis", "sla_note")
@@ -243,8 +243,12 @@ class BatchWriter:
         basis: list[str] = [SlaBasis.NONE] * n
         notes: list[str] = [""] * n
         results["sla_basis"], results["sla_note"] = basis, notes
+        always_24x7: dict[str, pl.Series] = {}
         if not n:
-            return results
+            return {
+                name: pl.Series(name, values, dtype=_SLA_TYPES[name])
+                for name, values in results.items()
+            }
         columns = _clock_columns(frame)
         last_at = frame.select(
             pl.max_horizontal(
@@ -258,10 +262,10 @@ class BatchWriter:
             always = compute_clocks_bulk(
                 columns, kind=clock, target_s=_NO_LIMIT_S, calendar=_ALWAYS, as_of=as_of
             )
-            seconds = results[f"{clock}_24x7_s"]
-            elapsed = always.elapsed_business_s
-            for hit in np.flatnonzero((always.stopped_at != MISSING) & always.has_clock).tolist():
-                seconds[hit] = int(elapsed[hit])
+            stopped = (always.stopped_at != MISSING) & always.has_clock
+            always_24x7[clock] = pl.Series(always.elapsed_business_s, dtype=pl.Int64).zip_with(
+                pl.Series(stopped), pl.repeat(None, n, dtype=pl.Int64, eager=True)
+            )
             by_calendar: dict[int, tuple[BusinessCalendar, np.ndarray]] = {}
             for i, (_agreements, targets) in chosen.items():
                 found = targets.get(clock)
@@ -294,15 +298,28 @@ class BatchWriter:
                             results[f"{clock}_business_s"][i] = int(clocks.elapsed_business_s[i])
                     elif clocks.error[i]:
                         notes[i] = f"history problem: {clocks.problem(i)}"[:200]
-        measured = frame["kind"].is_in(list(MEASURED_KINDS)).to_list()
-        for i in range(n):
-            if basis[i] == SlaBasis.NONE:
-                notes[i] = (
-                    "No agreement target applies: 24×7 times only."
-                    if measured[i]
-                    else "Agreement targets apply to incidents and requests: 24×7 times only."
-                )
-        return results
+        series = {
+            name: pl.Series(name, values, dtype=_SLA_TYPES[name], strict=False)
+            for name, values in results.items()
+            if not name.endswith("_24x7_s")
+        }
+        for clock, values in always_24x7.items():
+            series[f"{clock}_24x7_s"] = values.alias(f"{clock}_24x7_s")
+        none = series["sla_basis"] == SlaBasis.NONE
+        measured = frame["kind"].is_in(list(MEASURED_KINDS))
+        series["sla_note"] = (
+            pl.DataFrame({"none": none, "measured": measured, "note": series["sla_note"]})
+            .select(
+                pl.when(pl.col("none") & pl.col("measured"))
+                .then(pl.lit("No agreement target applies: 24×7 times only."))
+                .when(pl.col("none"))
+                .then(pl.lit("Agreement targets apply to incidents and requests: 24×7 times only."))
+                .otherwise(pl.col("note"))
+                .alias("sla_note")
+            )
+            .to_series()
+        )
+        return series
 
     def _targets(
         self, frame: pl.DataFrame, service_ids: pl.Series
@@ -394,12 +411,7 @@ class BatchWriter:
         run = self.run
         stored = self.stored_values(frame)
         sla = self.sla(frame, stored["service_id"])
-        stored = stored.with_columns(
-            [
-                pl.Series(name, values, dtype=_SLA_TYPES[name], strict=False)
-                for name, values in sla.items()
-            ]
-        ).select(STORED_FIELDS)
+        stored = stored.with_columns(list(sla.values())).select(STORED_FIELDS)
         digests = fingerprints(stored)
         n = stored.height
         table = pl.concat(
