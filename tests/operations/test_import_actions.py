@@ -307,12 +307,7 @@ def test_an_audit_log_export_is_read_in_columns_and_again_row_by_row_when_a_row_
             str(pk): sid for pk, sid in Record.objects.values_list("pk", "source_id")
         }
 
-    lines = servicenow_sample.read_text(encoding="utf-8").splitlines(keepends=True)
-    cells = lines[3000].split(",")
-    cells[9] = "31/02/2016 10:00"  # opened_at: no such day
-    lines[3000] = ",".join(cells)
-    broken = tmp_path / "broken.csv"
-    broken.write_text("".join(lines), encoding="utf-8")
+    broken = _with_unreadable_opened_time(servicenow_sample, 3001, tmp_path)
     other = run_import(
         organisation=org, user=manager, file=broken, source="servicenow", kind="incident"
     )
@@ -350,12 +345,7 @@ def test_a_large_export_is_read_by_a_process_of_its_own_with_the_same_result(
         }
         assert len(here) == 890
 
-    lines = servicenow_sample.read_text(encoding="utf-8").splitlines(keepends=True)
-    cells = lines[10].split(",")
-    cells[9] = "31/02/2016 10:00"
-    lines[10] = ",".join(cells)
-    broken = tmp_path / "broken.csv"
-    broken.write_text("".join(lines), encoding="utf-8")
+    broken = _with_unreadable_opened_time(servicenow_sample, 11, tmp_path)
     other = run_import(
         organisation=org, user=manager, file=broken, source="servicenow", kind="incident"
     )
@@ -378,3 +368,15 @@ def test_a_large_export_is_read_by_a_process_of_its_own_with_the_same_result(
             r.source_id: (r.status, r.reopen_count, r.history, r.resolved_at)
             for r in Record.objects.all()
         } == here
+
+
+def _with_unreadable_opened_time(sample, row_number, tmp_path):
+    """A copy of the ServiceNow sample whose row ``row_number`` has an opened time that is
+    no day (31 February)."""
+    lines = sample.read_text(encoding="utf-8").splitlines(keepends=True)
+    cells = lines[row_number - 1].split(",")
+    cells[9] = "31/02/2016 10:00"  # opened_at
+    lines[row_number - 1] = ",".join(cells)
+    broken = tmp_path / "broken.csv"
+    broken.write_text("".join(lines), encoding="utf-8")
+    return broken

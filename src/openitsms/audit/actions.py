@@ -36,10 +36,7 @@ def record(
     if organisation_id is None and obj is not None:
         organisation_id = getattr(obj, "audit_organisation_id", None)
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
-        head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
+        head, _seq, prev = _locked_head()
         event = AuditEvent(
             seq=head.seq + 1,
             at=timezone.now(),
@@ -52,7 +49,7 @@ def record(
             object_repr=(object_repr if object_repr is not None else str(obj or ""))[:300],
             changes=plain(changes or {}),
             remote_addr=actor.remote_addr[:64],
-            prev_hash=head.hash if head.seq else GENESIS_HASH,
+            prev_hash=prev,
         )
         event.hash = event.compute_hash()
         event.save()
@@ -101,6 +98,17 @@ assert {f.attname for f in AuditEvent._meta.concrete_fields if not f.primary_key
 ), "record_many writes every column of AuditEvent: add the new one there"
 
 
+def _locked_head() -> tuple[AuditHead, int, str]:
+    """The chain's head, locked until the transaction ends (appends are serialised; on
+    PostgreSQL an advisory lock also covers the head's first creation): the head, the last
+    entry's number and its hash (the genesis hash for an empty chain)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
+    head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
+    return head, head.seq, (head.hash if head.seq else GENESIS_HASH)
+
+
 def record_many(events: Iterable[PendingEvent], *, actor: Actor | None = None) -> int:
     """Append many entries in one transaction (imports): one lock, one head update.
 
@@ -113,11 +121,7 @@ def record_many(events: Iterable[PendingEvent], *, actor: Actor | None = None) -
     actor_id, actor_label = actor.user_id, actor.label[:200]
     remote_addr = actor.remote_addr[:64]
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
-        head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
-        seq, prev = head.seq, (head.hash if head.seq else GENESIS_HASH)
+        head, seq, prev = _locked_head()
         now = timezone.now()
         at_text = plain(now)
         adapt_at, adapt_changes = db_adapters(AuditEvent, ("at", "changes"))
@@ -212,11 +216,7 @@ def record_created_many(
     remote_addr = actor.remote_addr[:64]
     action = str(AuditAction.CREATE)
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
-        head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
-        seq, prev = head.seq, (head.hash if head.seq else GENESIS_HASH)
+        head, seq, prev = _locked_head()
         now = timezone.now()
         (adapt_at,) = db_adapters(AuditEvent, ("at",))
         at_db = adapt_at(now) if adapt_at else now
