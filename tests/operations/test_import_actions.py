@@ -380,3 +380,28 @@ def _with_unreadable_opened_time(sample, row_number, tmp_path):
     broken = tmp_path / "broken.csv"
     broken.write_text("".join(lines), encoding="utf-8")
     return broken
+
+
+def test_a_reading_process_that_fails_leaves_the_file_to_the_row_by_row_reader(
+    org, manager, servicenow_sample, monkeypatch
+):
+    """If the reading process dies (killed for memory, say), the run reads the file again in
+    this process, row by row, and imports it whole."""
+    from openitsms.operations.ingest import process
+
+    def failing(path, options, stream):
+        yield from ()
+        raise process.ChildFailed("the reading process ended (exit code -9)")
+
+    monkeypatch.setattr(process, "MIN_BYTES", 0)
+    monkeypatch.setattr(process, "frames_in_process", failing)
+    run = run_import(
+        organisation=org,
+        user=manager,
+        file=servicenow_sample,
+        source="servicenow",
+        kind="incident",
+    )
+    assert run.status == "succeeded", run.message
+    assert run.created == 890
+    assert run.description["reader"] == "row by row (the reading process ended (exit code -9))"

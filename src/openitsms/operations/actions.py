@@ -179,7 +179,9 @@ def run_import(
                 try:
                     with transaction.atomic():  # a savepoint, for going back to the reference
                         _store_all(frames, stream, run, dry_run, outcome, progress, total)
-                except Unsuitable as why:
+                except (Unsuitable, _process.ChildFailed) as why:
+                    # Read again row by row: the reference names what it rejects, and a
+                    # reading process that failed (out of memory, say) loses nothing.
                     stream.close()
                     if not isinstance(file, str | Path):
                         file.seek(0)
