@@ -65,6 +65,8 @@ def test_a_manager_uploads_a_csv_maps_its_columns_and_the_job_imports_it(
         assert run.upload_path == ""
     detail = manager_client.get(f"/o/{org.slug}/operations/runs/{run.pk}/")
     assert b"Succeeded" in detail.content
+    # A one-row-per-record export is read by the row-by-row reader, and the page says so.
+    assert b"<dt>Reader</dt><dd>row by row</dd>" in detail.content
     partial = manager_client.get(f"/o/{org.slug}/operations/runs/{run.pk}/", HTTP_HX_REQUEST="true")
     assert b"run-status" in partial.content and b"<html" not in partial.content
 

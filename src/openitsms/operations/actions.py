@@ -14,12 +14,19 @@ not up to "now", so that re-importing the same file gives the same numbers.
 **Audit trail.** Saving one record at a time through the signals would write one chained
 entry per row under its own lock. Instead records are written as prepared rows (``COPY``
 on PostgreSQL, ``executemany`` on SQLite; updates by id) and, in the same transaction,
-:func:`openitsms.audit.actions.record_many` appends one entry per created record (its
-source id, status and the run) and one per updated record (each changed field, before and
-after; histories as their length), batch by batch inside the run's transaction (same chain,
-memory flat). Unchanged records get no entry. The run record itself is an audited model, so
-its creation and its final counts, file name and SHA-256 are in the trail too: together
-every change to a record can be traced to the run and the exact file that made it.
+one entry per created record (its source id, status, the run and the file's SHA-256:
+:func:`openitsms.audit.actions.record_created_many`) and one per updated record (each changed
+field, before and after; histories as their length: ``record_many``) are appended batch by
+batch (same chain, memory flat). Unchanged records get no entry. The run record itself is an
+audited model, so its creation and its final counts, file name and SHA-256 are in the trail
+too: together every change to a record can be traced to the run and the exact file that
+made it.
+
+**Readers.** Audit-log CSV exports are read in columns (:mod:`.ingest.fast`; in a process of
+their own from :data:`.ingest.process.MIN_BYTES` on), everything else row by row
+(:mod:`.ingest.stream`); a file the columnar reader leaves, or whose reading process fails,
+is read again row by row. Batches are written by :class:`.importing.BatchWriter` while the
+next is read and prepared in a thread. The run's ``description["reader"]`` says which.
 
 **SLA results.** Per record, the agreements covering its service (matched by name) and in
 force on the day it was opened give the strictest response and resolution targets

@@ -244,7 +244,7 @@ class _FastReader:
         lengths = ends - starts
         blank = (lengths == 0) | ((lengths == 1) & (data[ends - 1] == 13))
         if blank.any():
-            raise Unsuitable("blank lines")
+            raise Unsuitable("the file has blank lines")
         per_row = np.diff(np.searchsorted(np.flatnonzero(separators), ends), prepend=0)
         if (per_row != self.width - 1).any():
             raise Unsuitable("a row whose width is not the header's")
@@ -264,7 +264,7 @@ class _FastReader:
             try:
                 table[text] = read(text)
             except ValueProblem:
-                raise Unsuitable(f"a {name} cell cannot be read") from None
+                raise Unsuitable(f"a cell of {name} cannot be read") from None
         return cells.replace_strict(table, return_dtype=dtype)
 
     def _instants(self, cells: pl.Series) -> tuple[pl.Series, pl.Series]:
@@ -460,7 +460,7 @@ class _FastReader:
         last_values = pl.DataFrame(finals).with_columns(slow=slow_final)
         for name in ("updated_at", "status", *(("sequence",) if "sequence" in positions else ())):
             if rows.filter(~pl.col("slow"))[name].null_count():
-                raise Unsuitable(f"an empty {name}")
+                raise Unsuitable(f"an empty cell of {name}")
         # Records whose updates are not plainly in order, or with a cell for the reference.
         numbered = "sequence" in positions
         back = pl.col("updated_at") < _before(pl.col("updated_at"))
@@ -490,7 +490,7 @@ class _FastReader:
             try:
                 read(text)
             except ValueProblem:
-                raise Unsuitable(f"a {name} cell cannot be read") from None
+                raise Unsuitable(f"a cell of {name} cannot be read") from None
 
     def _check_ids(self, ids: pl.Series) -> None:
         """Stop at an id met before (the reference rejects its rows, naming the first)."""

@@ -10,8 +10,9 @@ reading has one shape.
 The frame's columns are the record's fields under the same names, with these types:
 text and vocabulary values ``String``, instants ``Datetime("us", "UTC")``, counts ``Int64``,
 flags ``Boolean``; ``history`` a list of ``{at, status, group, source_status}``,
-``priority_history`` a list of ``{at, priority}`` and ``notes`` a list of strings.
-:func:`records_from_frame` turns a frame back into records (for tests and explanations).
+``priority_history`` a list of ``{at, priority}`` and ``notes`` a list of strings; and
+``history_json``/``priority_history_json``, the histories as the record stores them (JSON
+text), filled in by the columnar reader and null otherwise (see :func:`history_json`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any, Final, get_type_hints
 
 import polars as pl
 
-from .records import NormalisedRecord, PriorityEntry, StatusEntry
+from .records import NormalisedRecord
 
 INSTANT: Final = pl.Datetime("us", "UTC")
 HISTORY: Final = pl.List(
@@ -94,24 +95,6 @@ def frame_from_records(records: Sequence[NormalisedRecord]) -> pl.DataFrame:
         data["notes"].append(list(record.notes))
     data["history_json"] = data["priority_history_json"] = [None] * len(records)
     return pl.DataFrame(data, schema=SCHEMA)
-
-
-def records_from_frame(frame: pl.DataFrame) -> list[NormalisedRecord]:
-    """The records of a frame (histories without update numbers and rows, which a frame
-    does not carry)."""
-    records = []
-    fields_ = [name for name in COLUMNS if name not in _TEXTS]
-    for row in frame.select(fields_).iter_rows(named=True):
-        row["history"] = tuple(
-            StatusEntry(e["at"], e["status"], e["group"], e["source_status"])
-            for e in row["history"]
-        )
-        row["priority_history"] = tuple(
-            PriorityEntry(e["at"], e["priority"]) for e in row["priority_history"]
-        )
-        row["notes"] = tuple(row["notes"])
-        records.append(NormalisedRecord(**row))
-    return records
 
 
 def concat(frames: Iterable[pl.DataFrame]) -> pl.DataFrame:
