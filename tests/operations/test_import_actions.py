@@ -389,12 +389,12 @@ def test_a_reading_process_that_fails_leaves_the_file_to_the_row_by_row_reader(
     this process, row by row, and imports it whole."""
     from openitsms.operations.ingest import process
 
-    def failing(path, options, stream):
+    def failing(self, stream):
         yield from ()
         raise process.ChildFailed("the reading process ended (exit code -9)")
 
     monkeypatch.setattr(process, "MIN_BYTES", 0)
-    monkeypatch.setattr(process, "frames_in_process", failing)
+    monkeypatch.setattr(process.ReadingProcess, "frames", failing)
     run = run_import(
         organisation=org,
         user=manager,

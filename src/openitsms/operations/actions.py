@@ -143,16 +143,34 @@ def run_import(
     started = time.monotonic()
     if file_name is None:
         file_name = Path(file).name if isinstance(file, str | Path) else getattr(file, "name", "")
-    sha256, size, lines = file_digest(file)
-    if run is None:
-        run = ImportRun(organisation=organisation, user=user)
-    run.file_name = Path(file_name or "upload").name[:255]
-    run.sha256, run.file_size = sha256, size
-    run.source, run.kind, run.dry_run, run.time_zone = source, kind, dry_run, tz
-    run.mapping_name = mapping.name if mapping else ""
-    run.date_order = date_order or ""
-    run.status = RunStatus.RUNNING
-    run.save()
+    options: dict[str, Any] = {
+        "source": source,
+        "kind": kind,
+        "tz": tz,
+        "columns": mapping.columns if mapping else None,
+        "value_maps": mapping.value_maps if mapping else None,
+        "date_order": date_order,
+    }
+    # A large file is read by a process of its own (see ingest.process), started first so
+    # that it reads while the file is hashed. It is stopped in any case below.
+    reading = None
+    if _read_in_a_process(file):
+        reading = _process.ReadingProcess(str(file), options)
+    try:
+        sha256, size, lines = file_digest(file)
+        if run is None:
+            run = ImportRun(organisation=organisation, user=user)
+        run.file_name = Path(file_name or "upload").name[:255]
+        run.sha256, run.file_size = sha256, size
+        run.source, run.kind, run.dry_run, run.time_zone = source, kind, dry_run, tz
+        run.mapping_name = mapping.name if mapping else ""
+        run.date_order = date_order or ""
+        run.status = RunStatus.RUNNING
+        run.save()
+    except BaseException:
+        if reading is not None:
+            reading.close()
+        raise
     total = max(lines - 1, 1)
 
     outcome = Outcome()
@@ -164,23 +182,13 @@ def run_import(
     gc.disable()
     try:
         with transaction.atomic():
-            options: dict[str, Any] = {
-                "source": source,
-                "kind": kind,
-                "tz": tz,
-                "columns": mapping.columns if mapping else None,
-                "value_maps": mapping.value_maps if mapping else None,
-                "date_order": date_order,
-            }
             opener = partial(open_records, file, **options)
             stream = opener()
             run.description = stream.describe()
             frames = fast_frames(stream, file)
             reader = "columnar"
-            big = isinstance(file, str | Path) and size >= _process.MIN_BYTES
-            if frames is not None and big:
-                # A large file is read by a process of its own (see ingest.process).
-                frames = _process.frames_in_process(str(file), options, stream)
+            if frames is not None and reading is not None:
+                frames = reading.frames(stream)
                 reader = "columnar, in a process of its own"
             if frames is not None:
                 try:
@@ -219,6 +227,8 @@ def run_import(
     finally:
         if stream is not None:
             stream.close()
+        if reading is not None:
+            reading.close()
         if gc_was_enabled:
             gc.enable()
     if run.status == RunStatus.RUNNING or outcome.rejections:
@@ -230,6 +240,18 @@ def run_import(
     if progress:
         progress(total, total)
     return run
+
+
+def _read_in_a_process(file: str | Path | IO[bytes]) -> bool:
+    """Whether ``file`` is a file large enough for a reading process, and not a spreadsheet
+    (a ZIP archive: the columnar reader is for CSV)."""
+    if not isinstance(file, str | Path):
+        return False
+    path = Path(file)
+    if path.stat().st_size < _process.MIN_BYTES:
+        return False
+    with path.open("rb") as handle:
+        return handle.read(4) != b"PK\x03\x04"
 
 
 def _finish(run: ImportRun, outcome: Outcome, started: float) -> None:

@@ -1,4 +1,4 @@
-"""The columnar reader in a process of its own: :func:`frames_in_process`.
+"""The columnar reader in a process of its own: :class:`ReadingProcess`.
 
 Reading a large audit-log export (:mod:`.fast`) and writing its records compete for Python's
 lock when they share a process, even in two threads. For large files the reader runs in a
@@ -40,20 +40,25 @@ class ChildFailed(RuntimeError):
     """The reading process stopped with an error (its text is the message)."""
 
 
-def frames_in_process(
-    path: str, options: dict[str, Any], stream: RecordStream
-) -> Iterator[pl.DataFrame]:
-    """The record frames of the audit-log export at ``path``, read by a child process with
-    ``open_records(path, **options)``. ``stream`` (this process's stream of the same file)
-    is kept up to date: rows read, records, and the daylight-saving adjustments counted."""
-    child = subprocess.Popen(
-        [sys.executable, "-m", __name__, path, json.dumps(options)],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-    )
-    assert child.stdout is not None
-    out = child.stdout
-    try:
+class ReadingProcess:
+    """A child process reading the audit-log export at ``path`` with
+    ``open_records(path, **options)``, started at once: it reads its first blocks while the
+    caller does other work (hashes the file). :meth:`frames` gives its record frames;
+    :meth:`close` stops it if it is still running (always call it)."""
+
+    def __init__(self, path: str, options: dict[str, Any]) -> None:
+        self.child = subprocess.Popen(
+            [sys.executable, "-m", __name__, path, json.dumps(options)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+        )
+
+    def frames(self, stream: RecordStream) -> Iterator[pl.DataFrame]:
+        """The record frames. ``stream`` (this process's stream of the same file) is kept up
+        to date: rows read, records, and the daylight-saving adjustments counted."""
+        child = self.child
+        assert child.stdout is not None
+        out = child.stdout
         while True:
             line = out.readline()
             if not line:
@@ -76,8 +81,11 @@ def frames_in_process(
                 raise IngestError(message["why"])
             else:
                 raise ChildFailed(message["why"])
-    finally:
-        out.close()
+
+    def close(self) -> None:
+        child = self.child
+        if child.stdout is not None:
+            child.stdout.close()
         if child.poll() is None:
             child.kill()
         child.wait()
