@@ -27,8 +27,8 @@ How it stays the same as the reference:
 When the file is not a UTF-8 CSV audit-log export read with contiguous grouping and a fixed
 kind, :func:`fast_frames` returns ``None`` and the reference reader is used.
 
-**Memory.** The file is read in blocks of about :data:`BLOCK_BYTES`, each cut after a line
-end outside quotes; the rows of the last record of a block wait for the next block. The ids
+**Memory.** The file is read in blocks of about :data:`BLOCK_BYTES`, each completed up to a
+line end outside quotes; the rows of the last record of a block wait for the next block. The ids
 met so far are kept as 64-bit hashes (8 bytes a record) to catch an id that comes back.
 """
 
@@ -58,6 +58,8 @@ from .valuemaps import KEEP_PREVIOUS
 from .values import EMPTY_MARKERS, ValueProblem
 
 BLOCK_BYTES: Final = 8 << 20
+# What :meth:`_FastReader._block` looks at at once.
+_SLICE_BYTES: Final = 1 << 20
 _US: Final = 1_000_000
 _HOUR_US: Final = 3600 * _US
 _EPOCH_ORDINAL: Final = date(1970, 1, 1).toordinal()
@@ -178,7 +180,8 @@ class _FastReader:
                 yield frame
 
     def _blocks(self, source: Any) -> Iterator[tuple[bytes, int]]:
-        """Blocks of whole rows after the header, with their row counts."""
+        """Blocks of whole rows after the header, with their row counts: about
+        :data:`BLOCK_BYTES` read at once, completed up to a line end outside quotes."""
         handle: IO[bytes]
         if isinstance(source, str) or hasattr(source, "__fspath__"):
             handle = open(source, "rb")  # noqa: SIM115 - closed below
@@ -187,65 +190,61 @@ class _FastReader:
             handle, owned = source, False
             handle.seek(0)
         try:
-            buffer = handle.read(BLOCK_BYTES)
-            if buffer.startswith(b"\xef\xbb\xbf"):
-                buffer = buffer[3:]
-            end = buffer.find(b"\n")
-            while end < 0 or buffer.count(b'"', 0, end) % 2:
-                more = handle.read(BLOCK_BYTES)
-                if not more:
-                    return  # a header only (or one with quoted line ends: not ours)
-                buffer += more
-                end = buffer.find(b"\n")
-                if buffer.count(b'"', 0, end) % 2:
-                    raise Unsuitable("a line end inside the quoted header")
-            buffer = buffer[end + 1 :]
-            while True:
-                more = handle.read(BLOCK_BYTES)
-                if not more:
-                    break
-                buffer += more
-                cut = self._cut(buffer)
-                if cut <= 0:
-                    continue
-                yield self._block(buffer[:cut])
-                buffer = buffer[cut:]
-            if buffer.strip():
-                if not buffer.endswith(b"\n"):
-                    buffer += b"\n"
-                yield self._block(buffer)
+            header = handle.readline()
+            if not header.endswith(b"\n"):
+                return  # a header only
+            if header.count(b'"') % 2:
+                raise Unsuitable("a line end inside the quoted header")
+            while block := handle.read(BLOCK_BYTES):
+                parts = [block]
+                quotes = block.count(b'"')
+                while not parts[-1].endswith(b"\n") or quotes % 2:
+                    line = handle.readline()
+                    if not line:
+                        parts.append(b"\n")  # the last row has no line end
+                        break
+                    parts.append(line)
+                    quotes += line.count(b'"')
+                if len(parts) > 1:
+                    block = b"".join(parts)
+                del parts
+                yield self._block(block)
         finally:
             if owned:
                 handle.close()
 
-    @staticmethod
-    def _cut(buffer: bytes) -> int:
-        """Where a block may end: after a line end with an even number of quotes before it."""
-        end = buffer.rfind(b"\n")
-        while end >= 0:
-            if buffer.count(b'"', 0, end) % 2 == 0:
-                return end + 1
-            end = buffer.rfind(b"\n", 0, end)
-        return 0
-
     def _block(self, block: bytes) -> tuple[bytes, int]:
         """``block`` and its number of rows, after checking what Polars would not: that
         every row has the header's width (a short row reads as if padded) and that there
-        are no blank lines (which the reference skips while counting them)."""
+        are no blank lines (which the reference skips while counting them).
+
+        Line ends and separators inside quotes are left out by the parity of the quotes
+        before them. The block is looked at in slices of :data:`_SLICE_BYTES`, so that the
+        arrays of bytes it takes stay small."""
         data = np.frombuffer(block, dtype=np.uint8)
-        ends = np.flatnonzero(data == 10)
-        separators = data == ord(self.delimiter)
-        if block.find(b'"') >= 0:
-            # Quote parity (a running count modulo 256 keeps it and takes a byte a byte).
-            outside = (np.cumsum(data == 34, dtype=np.uint8) & 1) == 0
-            ends = ends[outside[ends]]
-            separators &= outside
+        delimiter = ord(self.delimiter)
+        quoted = block.find(b'"') >= 0
+        inside = 0  # 1 while a quoted cell goes on from one slice into the next
+        all_ends: list[np.ndarray] = []
+        all_separators: list[np.ndarray] = []
+        for start in range(0, data.size, _SLICE_BYTES):
+            part = data[start : start + _SLICE_BYTES]
+            ends = np.flatnonzero(part == 10).astype(np.int64)
+            separators = np.flatnonzero(part == delimiter).astype(np.int64)
+            if quoted:
+                quotes = np.flatnonzero(part == 34)
+                ends = ends[((np.searchsorted(quotes, ends) + inside) & 1) == 0]
+                separators = separators[((np.searchsorted(quotes, separators) + inside) & 1) == 0]
+                inside = (inside + quotes.size) & 1
+            all_ends.append(ends + start)
+            all_separators.append(separators + start)
+        ends = np.concatenate(all_ends)
         starts = np.concatenate(([0], ends[:-1] + 1))
         lengths = ends - starts
         blank = (lengths == 0) | ((lengths == 1) & (data[ends - 1] == 13))
         if blank.any():
             raise Unsuitable("the file has blank lines")
-        per_row = np.diff(np.searchsorted(np.flatnonzero(separators), ends), prepend=0)
+        per_row = np.diff(np.searchsorted(np.concatenate(all_separators), ends), prepend=0)
         if (per_row != self.width - 1).any():
             raise Unsuitable("a row whose width is not the header's")
         return block, int(ends.size)
