@@ -15,10 +15,11 @@ unchanged) is timed too. Files of 64 MiB and more are read by a child process of
 (openitsms.operations.ingest.process), whose peak is reported as well (Linux counts in it the
 memory of the importer at the moment it was started, so that figure is an upper bound).
 Reported: rows per second of wall-clock time, the child's CPU time (steadier than wall-clock
-time on a shared machine; the database server's own work on PostgreSQL is not in it) and the
-child's peak memory (``ru_maxrss``). On PostgreSQL the
-database named in DATABASE_URL is dropped and recreated (never point it at a database you
-need). Not part of the test suite.
+time on a shared machine; the database server's own work on PostgreSQL is not in it), the
+child's peak memory (``ru_maxrss``) and, on Linux, the peak of the importer and its reading
+process together (summed proportional set sizes, sampled every 20 ms: see MemoryWatch). On
+PostgreSQL the database named in DATABASE_URL is dropped and recreated (never point it at a
+database you need). Not part of the test suite.
 
 In the same run, DuckDB's plain scan of the same file, ``SELECT count(*) FROM read_csv(...)``
 (best of three, in its own child process with DuckDB's default threads), gives the yardstick
@@ -52,6 +53,63 @@ def _generator():  # type: ignore[no-untyped-def]
     return module
 
 
+class MemoryWatch:
+    """The peak, over a run, of the memory of this process and its children together:
+    their proportional set sizes (``Pss`` of /proc/PID/smaps_rollup, where pages shared by
+    both processes, such as Polars' code, count once) summed, sampled every 20 ms in a
+    thread. Linux only: elsewhere ``peak_mib`` stays ``None``."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.peak_kib = 0
+        self.supported = os.path.exists(f"/proc/{os.getpid()}/smaps_rollup")
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def __enter__(self) -> MemoryWatch:
+        if self.supported:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self.supported:
+            self._thread.join()
+
+    @property
+    def peak_mib(self) -> int | None:
+        return round(self.peak_kib / 1024) if self.supported else None
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.02):
+            self.peak_kib = max(self.peak_kib, sum(map(_pss_kib, _process_tree(os.getpid()))))
+
+
+def _process_tree(pid: int) -> list[int]:
+    pids, index = [pid], 0
+    while index < len(pids):
+        try:
+            for task in os.listdir(f"/proc/{pids[index]}/task"):
+                with open(f"/proc/{pids[index]}/task/{task}/children") as handle:
+                    pids.extend(int(child) for child in handle.read().split())
+        except OSError:
+            pass  # the process ended meanwhile
+        index += 1
+    return pids
+
+
+def _pss_kib(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as handle:
+            for line in handle:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def child(path: str) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "openitsms.settings")
     import django
@@ -70,14 +128,15 @@ def child(path: str) -> None:
     with org_scope(org):
         for label in ("first", "again"):
             started, cpu = time.perf_counter(), time.process_time()
-            run = run_import(
-                organisation=org,
-                user=None,
-                file=path,
-                source="servicenow",
-                kind="incident",
-                tz="Europe/Amsterdam",
-            )
+            with MemoryWatch() as watch:
+                run = run_import(
+                    organisation=org,
+                    user=None,
+                    file=path,
+                    source="servicenow",
+                    kind="incident",
+                    tz="Europe/Amsterdam",
+                )
             seconds = time.perf_counter() - started
             cpu = time.process_time() - cpu
             assert run.status == "succeeded", run.message
@@ -90,6 +149,7 @@ def child(path: str) -> None:
                 "rows_per_s": round(run.rows_read / seconds),
                 "cpu_s": round(cpu, 2),
                 "rows_per_cpu_s": round(run.rows_read / cpu),
+                "together_mib": watch.peak_mib,
             }
     results["peak_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     # Files of 64 MiB and more are read by a child process of the import (see
@@ -167,6 +227,12 @@ def main(sizes: list[int]) -> None:
                 + (
                     f" (+ {result['reader_mib']} MiB in the reading process)"
                     if result["reader_mib"]
+                    else ""
+                )
+                + (
+                    f"; together at most {first['together_mib']} MiB (first), "
+                    f"{again['together_mib']} MiB (re-import)"
+                    if first["together_mib"] is not None
                     else ""
                 )
             )

@@ -51,7 +51,7 @@ from datetime import UTC, date, datetime
 from functools import partial
 from itertools import groupby
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Final
 
 import polars as pl
 from django.conf import settings
@@ -577,7 +577,7 @@ def _by_month(
 
 
 def _sorted_seconds(joined: str | None) -> list[int]:
-    return sorted(int(value) for value in joined.split(",")) if joined else []
+    return sorted(map(int, joined.split(","))) if joined else []
 
 
 def _known_error_at(history: list[list[Any]]) -> int | None:
@@ -637,29 +637,40 @@ def _recompute_kind(
             continue
         rollups = _MonthRollups(organisation, kind, month)
         for row in (*opened_part, *ended_part):
-            rollup = rollups.get(tuple(row[k] for k in _ROLLUP_KEYS))
+            rollup = rollups.get((row["service_id"], row["priority"], row["assignment_group"]))
             for alias, value in row.items():
                 if not alias.startswith("r_"):
                     continue
                 name = alias[2:]
                 if name.endswith("_values"):
-                    setattr(rollup, name, _sorted_seconds(value))
+                    rollup[name] = _sorted_seconds(value)
                 else:
-                    setattr(rollup, name, value or 0)
+                    rollup[name] = value or 0
         if kind == RecordKind.PROBLEM:
             _add_known_errors(records, month, rollups)
         _insert_rollups(list(rollups.by_key.values()))
 
 
-def _insert_rollups(rollups: list[Rollup]) -> None:
-    """Insert ``rollups`` with one ``executemany``: derived rows need none of
-    ``bulk_create``'s per-field work, which took longer than the queries behind them."""
+# A rollup being built is a dict of its column values by attname (no model instance: a
+# thousand rows a month of them took longer to make than the queries behind them).
+_ROLLUP_FIELDS: Final = tuple(f for f in Rollup._meta.concrete_fields if not f.primary_key)
+_ROLLUP_LISTS: Final = tuple(
+    f.attname for f in _ROLLUP_FIELDS if f.get_internal_type() == "JSONField"
+)
+_ROLLUP_ZEROS: Final = {
+    f.attname: f.get_default()
+    for f in _ROLLUP_FIELDS
+    if f.has_default() and f.attname not in _ROLLUP_LISTS
+}
+
+
+def _insert_rollups(rollups: list[dict[str, Any]]) -> None:
+    """Insert ``rollups`` (column values by attname) with one ``executemany``."""
     if not rollups:
         return
     ops = connection.ops
-    fields = [f for f in Rollup._meta.concrete_fields if not f.primary_key]
     adapters: list[Callable[[Any], Any] | None] = []
-    for f in fields:
+    for f in _ROLLUP_FIELDS:
         internal = f.get_internal_type()
         if internal == "JSONField":
             adapters.append(partial(ops.adapt_json_value, encoder=f.encoder))  # type: ignore[attr-defined]
@@ -667,17 +678,15 @@ def _insert_rollups(rollups: list[Rollup]) -> None:
             adapters.append(ops.adapt_datefield_value)
         else:
             adapters.append(None)
+    named = [(f.attname, adapt) for f, adapt in zip(_ROLLUP_FIELDS, adapters, strict=True)]
     rows = [
-        [
-            adapt(getattr(rollup, f.attname)) if adapt else getattr(rollup, f.attname)
-            for f, adapt in zip(fields, adapters, strict=True)
-        ]
+        [adapt(rollup[name]) if adapt else rollup[name] for name, adapt in named]
         for rollup in rollups
     ]
-    columns = ", ".join(ops.quote_name(f.column) for f in fields)
+    columns = ", ".join(ops.quote_name(f.column) for f in _ROLLUP_FIELDS)
     sql = (
         f"INSERT INTO {ops.quote_name(Rollup._meta.db_table)} ({columns}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))})"
+        f"VALUES ({', '.join(['%s'] * len(_ROLLUP_FIELDS))})"
     )
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
@@ -687,21 +696,24 @@ class _MonthRollups:
     """The rollups of one kind and month being built, by (service, priority, group)."""
 
     def __init__(self, organisation: Organisation, kind: str, month: date) -> None:
-        self.organisation, self.kind, self.month = organisation, kind, month
-        self.by_key: dict[tuple[Any, ...], Rollup] = {}
+        self.organisation_id, self.kind, self.month = organisation.pk, kind, month
+        self.by_key: dict[tuple[Any, ...], dict[str, Any]] = {}
 
-    def get(self, key: tuple[Any, ...]) -> Rollup:
-        if key not in self.by_key:
+    def get(self, key: tuple[Any, ...]) -> dict[str, Any]:
+        rollup = self.by_key.get(key)
+        if rollup is None:
             service_id, priority, group = key
-            self.by_key[key] = Rollup(
-                organisation=self.organisation,
-                kind=self.kind,
-                month=self.month,
-                service_id=service_id,
-                priority=priority,
-                assignment_group=group,
-            )
-        return self.by_key[key]
+            rollup = self.by_key[key] = {
+                **_ROLLUP_ZEROS,
+                **{name: [] for name in _ROLLUP_LISTS},
+                "organisation_id": self.organisation_id,
+                "kind": self.kind,
+                "month": self.month,
+                "service_id": service_id,
+                "priority": priority,
+                "assignment_group": group,
+            }
+        return rollup
 
 
 def _add_known_errors(problems: Any, month: date, rollups: _MonthRollups) -> None:
@@ -719,11 +731,11 @@ def _add_known_errors(problems: Any, month: date, rollups: _MonthRollups) -> Non
         if flagged is False or (flagged is None and known_at is None):
             continue
         rollup = rollups.get((service_id, priority, group))
-        rollup.known_errors += 1
+        rollup["known_errors"] += 1
         if known_at is not None:
-            rollup.known_error_values.append(max(known_at - int(opened_at.timestamp()), 0))
+            rollup["known_error_values"].append(max(known_at - int(opened_at.timestamp()), 0))
     for rollup in rollups.by_key.values():
-        rollup.known_error_values.sort()
+        rollup["known_error_values"].sort()
 
 
 def save_mapping(
