@@ -7,6 +7,7 @@ on 10 March (02:00 EST → 03:00 EDT) and 3 November (02:00 EDT → 01:00 EST).
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -66,6 +67,21 @@ def test_24x7_calendar_has_no_holes_at_local_midnights() -> None:
     calendar = BusinessCalendar.always("America/New_York")
     start, end = utc(2024, 3, 1), utc(2024, 4, 1)
     assert calendar.working_intervals(start, end) == [(start, end)]
+
+
+@pytest.mark.parametrize("tz", ["Europe/Amsterdam", "America/New_York", "Australia/Lord_Howe"])
+def test_the_24x7_shortcut_gives_what_the_day_by_day_walk_gives(tz: str) -> None:
+    """A 24×7 calendar skips the walk over local days; the same week with a closure long
+    before the window takes the walk, across a year of DST changes."""
+    always = BusinessCalendar.always(tz)
+    walked = dataclasses.replace(always, closures=[(utc(1990, 1, 1), utc(1990, 1, 2))])
+    assert always.around_the_clock and not walked.around_the_clock
+    start, end = utc(2024, 1, 3, 7, 45), utc(2025, 2, 1, 12)
+    assert walked.working_intervals(start, end) == always.working_intervals(start, end)
+    assert walked.business_seconds(start, end) == int((end - start).total_seconds())
+    assert always.cumulative_table(to_epoch(start), to_epoch(end)).between(
+        to_epoch(start), to_epoch(end)
+    )[0].tolist() == [to_epoch(start)]
 
 
 def test_wall_time_in_spring_gap_moves_to_the_end_of_the_gap() -> None:

@@ -154,11 +154,25 @@ class BusinessCalendar:
         """False for a calendar whose week has no segments at all (it never opens)."""
         return any(self.weekly.values())
 
+    @property
+    def around_the_clock(self) -> bool:
+        """Open all the time: a whole-day segment every day, no holidays, no closures."""
+        whole_day = [(MIDNIGHT, MIDNIGHT)]
+        return (
+            not self.holidays
+            and not self.closures
+            and all(list(self.weekly.get(day, ())) == whole_day for day in range(7))
+        )
+
     def working_intervals(self, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
         """Working time within ``[start, end)`` as sorted disjoint UTC intervals."""
         start, end = whole_second(start), whole_second(end)
         if end <= start:
             return []
+        if self.around_the_clock:
+            # Whole local days end where the next begin, DST or not: one interval (what the
+            # day-by-day walk below merges to, without resolving two wall times a day).
+            return [(start, end)]
         zone = self.zone
         # The previous local day is included because its segment may run past midnight.
         day = start.astimezone(zone).date() - ONE_DAY
