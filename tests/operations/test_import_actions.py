@@ -405,3 +405,80 @@ def test_a_reading_process_that_fails_leaves_the_file_to_the_row_by_row_reader(
     assert run.status == "succeeded", run.message
     assert run.created == 890
     assert run.description["reader"] == "row by row (the reading process ended (exit code -9))"
+
+
+def test_the_checks_made_in_columns_are_the_record_tables_checks():
+    """A bulk insert on SQLite checks the batch in columns (importing.holds_checks) instead
+    of row by row: the checks it makes must be all the table has."""
+    from django.db.models import CheckConstraint, JSONField
+
+    from openitsms.operations import importing
+
+    assert {
+        c.name for c in Record._meta.constraints if isinstance(c, CheckConstraint)
+    } == importing.CHECKED_CONSTRAINTS
+    # JSON by construction (ingest.frames.history_json), the only JSON the import writes.
+    assert {f.attname for f in Record._meta.concrete_fields if isinstance(f, JSONField)} == {
+        "history",
+        "priority_history",
+    }
+    assert {"reassignment_count", "reopen_count", "response_target_s"} <= set(
+        importing._NOT_NEGATIVE
+    )
+
+
+def test_holds_checks_refuses_what_the_database_would():
+    import polars as pl
+
+    from openitsms.operations.importing import _NOT_NEGATIVE, holds_checks
+
+    good = pl.DataFrame(
+        {"status": ["new", "closed"], **{name: [0, None] for name in _NOT_NEGATIVE}},
+        schema_overrides={name: pl.Int64 for name in _NOT_NEGATIVE},
+    )
+    assert holds_checks(good, "incident")
+    assert not holds_checks(good, "ticket")
+    assert not holds_checks(good.with_columns(status=pl.lit("bogus")), "incident")
+    assert not holds_checks(good.with_columns(reopen_count=pl.lit(-1)), "incident")
+
+
+def test_after_an_import_the_database_checks_every_write_again(
+    org, manager, servicenow_sample, monkeypatch
+):
+    """The import's inserts skip SQLite's row-by-row checks only for batches checked in
+    columns; after it the constraints hold for every write, and a batch that is not checked
+    is inserted with the database checking it, to the same result."""
+    from django.db import IntegrityError, connection, transaction
+
+    from openitsms.operations import importing
+
+    run = run_import(
+        organisation=org, user=manager, file=servicenow_sample, source="servicenow", kind="incident"
+    )
+    assert run.created == 890
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA ignore_check_constraints")
+            assert cursor.fetchone()[0] == 0
+    with org_scope(org):
+        record = Record.objects.order_by("pk").first()
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Record.objects.filter(pk=record.pk).update(status="bogus")
+        before = {r.source_id: (r.status, r.history) for r in Record.objects.all()}
+        Record.objects.all().delete()
+
+    checked = []
+    original = importing.holds_checks
+
+    def refuse(stored, kind):
+        checked.append(original(stored, kind))
+        return False
+
+    monkeypatch.setattr(importing, "holds_checks", refuse)
+    again = run_import(
+        organisation=org, user=manager, file=servicenow_sample, source="servicenow", kind="incident"
+    )
+    assert again.created == 890
+    with org_scope(org):
+        assert {r.source_id: (r.status, r.history) for r in Record.objects.all()} == before
+    assert checked and all(checked) if connection.vendor == "sqlite" else not checked
