@@ -574,11 +574,21 @@ class _FastReader:
             group=pl.col("entry_group"),
             source_status=pl.col("entry_source"),
         )
-        entries = entries.with_columns(entry=status_entry_texts(entries))
+        entries = entries.with_columns(entry=status_entry_texts(entries), **self._derived())
         history = entries.group_by("record", maintain_order=True).agg(
             history=pl.struct("at", "status", "group", "source_status"),
             history_json=joined_texts(pl.col("entry")),
-            **self._derived(),
+            responded=pl.col("responded").min(),
+            resolved=pl.col("resolved").max(),
+            closed=pl.col("closed").max(),
+            derived_reopen_count=pl.col("reopened").sum().cast(pl.Int64),
+            derived_reassignment_count=pl.col("reassigned").sum().cast(pl.Int64),
+        )
+        at = entries["at"]
+        history = history.with_columns(
+            derived_responded_at=at.gather(history["responded"]),
+            derived_resolved_at=at.gather(history["resolved"]),
+            derived_closed_at=at.gather(history["closed"]),
         )
         if "priority" in positions:
             changes = rows.filter(pl.col("priority").is_not_null()).select(
@@ -650,25 +660,33 @@ class _FastReader:
 
     @staticmethod
     def _derived() -> dict[str, pl.Expr]:
-        """What the reference derives from a history (per record, over its entries)."""
+        """What the reference derives from a history, as columns of the entries (all records'
+        in one frame, each record's in order) that the group-by only has to take the least,
+        greatest or sum of: the positions of the first entry out of "new" and of the last
+        entries into resolved and closed, and per entry whether it reopens and whether it
+        changes group (among the entries that name one)."""
         status = pl.col("status")
-        before = status.shift(1)
+        same_record = pl.col("record") == pl.col("record").shift(1)
+        before = pl.when(same_record).then(status.shift(1))
+        position = pl.int_range(pl.len(), dtype=pl.Int64)
         done = list(DONE_STATUSES)
-        groups = pl.col("group").drop_nulls()
 
         def entered(wanted: str) -> pl.Expr:
-            return pl.col("at").filter((status == wanted) & before.ne_missing(wanted)).last()
+            return pl.when((status == wanted) & before.ne_missing(wanted)).then(position)
 
+        # The group before an entry's: the last one named earlier in the same record.
+        group = pl.col("group")
+        named = pl.when(group.is_not_null()).then(pl.col("record"))
+        earlier_group = group.shift(1).forward_fill()
+        earlier_record = named.shift(1).forward_fill()
         return {
-            "derived_responded_at": pl.col("at").filter(status != "new").first(),
-            "derived_resolved_at": entered("resolved"),
-            "derived_closed_at": entered("closed"),
-            "derived_reopen_count": (before.is_in(done) & ~status.is_in(done))
-            .fill_null(False)
-            .sum()
-            .cast(pl.Int64),
-            "derived_reassignment_count": (groups != groups.shift(1))
-            .fill_null(False)
-            .sum()
-            .cast(pl.Int64),
+            "responded": pl.when(status != "new").then(position),
+            "resolved": entered("resolved"),
+            "closed": entered("closed"),
+            "reopened": (before.is_in(done) & ~status.is_in(done)).fill_null(False),
+            "reassigned": (
+                group.is_not_null()
+                & (earlier_record == pl.col("record"))
+                & (group != earlier_group)
+            ).fill_null(False),
         }
