@@ -266,6 +266,18 @@ class _FastReader:
                 raise Unsuitable(f"a cell of {name} cannot be read") from None
         return cells.replace_strict(table, return_dtype=dtype)
 
+    def _instants_of(self, columns: dict[str, pl.Series]) -> dict[str, tuple[pl.Series, pl.Series]]:
+        """:meth:`_instants` of several columns of timestamp cells, worked out together."""
+        if not columns:
+            return {}
+        values, odd = self._instants(pl.concat([cells.rename("raw") for cells in columns.values()]))
+        found: dict[str, tuple[pl.Series, pl.Series]] = {}
+        offset = 0
+        for name, cells in columns.items():
+            found[name] = (values.slice(offset, len(cells)), odd.slice(offset, len(cells)))
+            offset += len(cells)
+        return found
+
     def _instants(self, cells: pl.Series) -> tuple[pl.Series, pl.Series]:
         """UTC instants of timestamp cells, and which cells need the reference's reading.
 
@@ -430,6 +442,16 @@ class _FastReader:
         }
         slow = pl.Series([False] * raw.height)
         slow_final = pl.Series([False] * count)
+        # The block's timestamps are worked out in one go: a call's fixed cost was most of it
+        # for the few thousand last rows of a block.
+        stamps = self._instants_of(
+            {
+                name: cells if name in _HISTORY_FIELDS else cells.gather(last_rows)
+                for name in positions
+                if name != "source_id" and FIELD_BY_NAME[name].type == "timestamp"
+                for cells in (self._column(raw, name),)
+            }
+        )
         for name in positions:
             if name == "source_id":
                 continue
@@ -438,7 +460,7 @@ class _FastReader:
             dtype = pl.Int64() if name == "sequence" else SCHEMA.get(name, pl.String())
             if name in _HISTORY_FIELDS:
                 if spec.type == "timestamp":
-                    values, odd = self._instants(cells)
+                    values, odd = stamps[name]
                     slow = slow | odd
                     columns[name] = values
                 else:
@@ -447,7 +469,7 @@ class _FastReader:
             final_cells = cells.gather(last_rows)
             self._check_cells(cells.filter(cells != final_cells.gather(record)), name)
             if spec.type == "timestamp":
-                values, odd = self._instants(final_cells)
+                values, odd = stamps[name]
                 slow_final = slow_final | odd
                 finals[name] = values
             else:
@@ -584,11 +606,11 @@ class _FastReader:
             derived_reopen_count=pl.col("reopened").sum().cast(pl.Int64),
             derived_reassignment_count=pl.col("reassigned").sum().cast(pl.Int64),
         )
-        at = entries["at"]
+        entry_at = entries["at"]
         history = history.with_columns(
-            derived_responded_at=at.gather(history["responded"]),
-            derived_resolved_at=at.gather(history["resolved"]),
-            derived_closed_at=at.gather(history["closed"]),
+            derived_responded_at=entry_at.gather(history["responded"]),
+            derived_resolved_at=entry_at.gather(history["resolved"]),
+            derived_closed_at=entry_at.gather(history["closed"]),
         )
         if "priority" in positions:
             changes = rows.filter(pl.col("priority").is_not_null()).select(
