@@ -482,3 +482,26 @@ def test_after_an_import_the_database_checks_every_write_again(
     with org_scope(org):
         assert {r.source_id: (r.status, r.history) for r in Record.objects.all()} == before
     assert checked and all(checked) if connection.vendor == "sqlite" else not checked
+
+
+def test_a_failure_inside_polars_leaves_the_file_to_the_row_by_row_reader(
+    org, manager, servicenow_sample, monkeypatch
+):
+    """Polars' panics are not Exceptions: one in the columnar reader (a bug of ours or of
+    Polars) must not lose the import but hand the file to the row-by-row reader."""
+    import polars as pl
+
+    from openitsms.operations.ingest import fast
+
+    def panicking(self, raw, *, final):
+        raise pl.exceptions.PanicException("assertion failed: i < self.len()")
+
+    monkeypatch.setattr(fast._FastReader, "_records", panicking)
+    run = run_import(
+        organisation=org, user=manager, file=servicenow_sample, source="servicenow", kind="incident"
+    )
+    assert run.status == "succeeded", run.message
+    assert run.created == 890
+    assert run.description["reader"] == (
+        "row by row (the columnar reader stopped (PanicException))"
+    )

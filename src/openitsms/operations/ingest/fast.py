@@ -144,6 +144,14 @@ class _FastReader:
     # -- blocks ---------------------------------------------------------------------------
 
     def frames(self, source: Any) -> Iterator[pl.DataFrame]:
+        """The record frames; a failure inside Polars (an error, or one of its panics, which
+        are not ``Exception``) stops this reader, and the reference reads the file instead."""
+        try:
+            yield from self._frames(source)
+        except (pl.exceptions.PolarsError, pl.exceptions.PanicException) as error:
+            raise Unsuitable(f"the columnar reader stopped ({type(error).__name__})") from None
+
+    def _frames(self, source: Any) -> Iterator[pl.DataFrame]:
         carried: pl.DataFrame | None = None
         next_row = 2  # the header is row 1
         for block, rows in self._blocks(source):
