@@ -676,3 +676,34 @@ def test_small_blocks_read_the_same(
     monkeypatch.setattr(fast_module, "BLOCK_BYTES", 4096)
     frame = assert_fast_matches_reference(servicenow_sample, tz=AMSTERDAM)
     assert frame.height == 890
+
+
+def test_timestamps_that_repeat_read_the_same(
+    write_rows: Write, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where few of a block's timestamps are distinct, each distinct text is worked out once
+    and mapped back to its cells, those the reference must read (a daylight-saving gap)
+    included."""
+    plain = ["13-03-2023 01:00", "13-03-2023 02:00", "14-03-2023 03:00", "15-03-2023 04:00"]
+    gap = ["25-03-2023 01:00", "25-03-2023 02:00", "26-03-2023 02:30", "27-03-2023 04:00"]
+    rows = [
+        row
+        for n in range(40)
+        for row in lifecycle(f"INC{n:07d}", (plain, gap)[n % 2][0], (plain, gap)[n % 2])
+    ]
+    path = write_rows(rows)
+    worked_out: list[int] = []
+    original = fast_module._FastReader._distinct_instants
+
+    def spy(self: Any, cells: pl.Series) -> tuple[pl.Series, pl.Series]:
+        worked_out.append(len(cells))
+        return original(self, cells)
+
+    monkeypatch.setattr(fast_module._FastReader, "_distinct_instants", spy)
+    handed = spy_on_handovers(monkeypatch)
+    fast = assert_fast_matches_reference(path, tz=AMSTERDAM)
+    assert fast.height == 40
+    assert len(handed) == 20
+    # 160 update times and 120 last-row times, of 9 distinct texts ("?" among them); the
+    # last record is read on its own, at the end.
+    assert worked_out and max(worked_out) <= 9
