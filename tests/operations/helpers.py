@@ -35,6 +35,11 @@ def write(tmp_path: Path, text: str, name: str = "export.csv", encoding: str = "
     return path
 
 
+def import_servicenow(org: Any, user: Any, path: Path) -> ImportRun:
+    """Import ``path`` as a ServiceNow incident export (the shared sample's kind)."""
+    return run_import(organisation=org, user=user, file=path, source="servicenow", kind="incident")
+
+
 def import_csv(org: Any, user: Any, path: Path, **kwargs: Any) -> ImportRun:
     with org_scope(org):
         mapping = kwargs.pop("mapping", None) or mapping_for(org)

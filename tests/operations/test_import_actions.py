@@ -12,7 +12,14 @@ from openitsms.audit.models import AuditEvent
 from openitsms.operations.actions import run_import, save_mapping
 from openitsms.operations.models import ImportRejection, ImportRun, Record, Rollup
 from openitsms.tenancy.scoping import org_scope
-from tests.operations.helpers import COLUMNS, HEADER, import_csv, mapping_for, write
+from tests.operations.helpers import (
+    COLUMNS,
+    HEADER,
+    import_csv,
+    import_servicenow,
+    mapping_for,
+    write,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -284,13 +291,7 @@ def test_an_audit_log_export_is_read_in_columns_and_again_row_by_row_when_a_row_
     """The sample goes through the columnar reader; the same file with one unreadable date
     is read again by the reference reader, whose rejection names the row, and nothing is
     stored from either attempt."""
-    run = run_import(
-        organisation=org,
-        user=manager,
-        file=servicenow_sample,
-        source="servicenow",
-        kind="incident",
-    )
+    run = import_servicenow(org, manager, servicenow_sample)
     assert run.status == "succeeded", run.message
     assert run.created == 890
     assert run.description["reader"] == "columnar"
@@ -308,9 +309,7 @@ def test_an_audit_log_export_is_read_in_columns_and_again_row_by_row_when_a_row_
         }
 
     broken = _with_unreadable_opened_time(servicenow_sample, 3001, tmp_path)
-    other = run_import(
-        organisation=org, user=manager, file=broken, source="servicenow", kind="incident"
-    )
+    other = import_servicenow(org, manager, broken)
     assert other.status == "failed"
     assert other.description["reader"].startswith("row by row (")
     with org_scope(org):
@@ -328,13 +327,7 @@ def test_a_large_export_is_read_by_a_process_of_its_own_with_the_same_result(
     from openitsms.operations.ingest import process
 
     monkeypatch.setattr(process, "MIN_BYTES", 0)
-    run = run_import(
-        organisation=org,
-        user=manager,
-        file=servicenow_sample,
-        source="servicenow",
-        kind="incident",
-    )
+    run = import_servicenow(org, manager, servicenow_sample)
     assert run.status == "succeeded", run.message
     assert run.description["reader"] == "columnar, in a process of its own"
     assert (run.created, run.rows_read) == (890, 5998)
@@ -346,9 +339,7 @@ def test_a_large_export_is_read_by_a_process_of_its_own_with_the_same_result(
         assert len(here) == 890
 
     broken = _with_unreadable_opened_time(servicenow_sample, 11, tmp_path)
-    other = run_import(
-        organisation=org, user=manager, file=broken, source="servicenow", kind="incident"
-    )
+    other = import_servicenow(org, manager, broken)
     assert other.status == "failed"
     assert other.description["reader"].startswith("row by row (")
     with org_scope(org):
@@ -359,9 +350,7 @@ def test_a_large_export_is_read_by_a_process_of_its_own_with_the_same_result(
     again.write_bytes(servicenow_sample.read_bytes())
     with org_scope(org):
         Record.objects.all().delete()
-    same = run_import(
-        organisation=org, user=manager, file=again, source="servicenow", kind="incident"
-    )
+    same = import_servicenow(org, manager, again)
     assert same.description["reader"] == "columnar"
     with org_scope(org):
         assert {
@@ -395,13 +384,7 @@ def test_a_reading_process_that_fails_leaves_the_file_to_the_row_by_row_reader(
 
     monkeypatch.setattr(process, "MIN_BYTES", 0)
     monkeypatch.setattr(process.ReadingProcess, "frames", failing)
-    run = run_import(
-        organisation=org,
-        user=manager,
-        file=servicenow_sample,
-        source="servicenow",
-        kind="incident",
-    )
+    run = import_servicenow(org, manager, servicenow_sample)
     assert run.status == "succeeded", run.message
     assert run.created == 890
     assert run.description["reader"] == "row by row (the reading process ended (exit code -9))"
@@ -452,9 +435,7 @@ def test_after_an_import_the_database_checks_every_write_again(
 
     from openitsms.operations import importing
 
-    run = run_import(
-        organisation=org, user=manager, file=servicenow_sample, source="servicenow", kind="incident"
-    )
+    run = import_servicenow(org, manager, servicenow_sample)
     assert run.created == 890
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
@@ -475,9 +456,7 @@ def test_after_an_import_the_database_checks_every_write_again(
         return False
 
     monkeypatch.setattr(importing, "holds_checks", refuse)
-    again = run_import(
-        organisation=org, user=manager, file=servicenow_sample, source="servicenow", kind="incident"
-    )
+    again = import_servicenow(org, manager, servicenow_sample)
     assert again.created == 890
     with org_scope(org):
         assert {r.source_id: (r.status, r.history) for r in Record.objects.all()} == before
@@ -497,9 +476,7 @@ def test_a_failure_inside_polars_leaves_the_file_to_the_row_by_row_reader(
         raise pl.exceptions.PanicException("assertion failed: i < self.len()")
 
     monkeypatch.setattr(fast._FastReader, "_records", panicking)
-    run = run_import(
-        organisation=org, user=manager, file=servicenow_sample, source="servicenow", kind="incident"
-    )
+    run = import_servicenow(org, manager, servicenow_sample)
     assert run.status == "succeeded", run.message
     assert run.created == 890
     assert run.description["reader"] == (

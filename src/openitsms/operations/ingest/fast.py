@@ -451,38 +451,38 @@ class _FastReader:
         }
         slow = pl.Series([False] * raw.height)
         slow_final = pl.Series([False] * count)
+        # A history field is read on every row, any other on each record's last row.
+        read_cells: dict[str, pl.Series] = {}
+        for name in positions:
+            if name != "source_id":
+                cells = self._column(raw, name)
+                read_cells[name] = cells if name in _HISTORY_FIELDS else cells.gather(last_rows)
         # The block's timestamps are worked out in one go: a call's fixed cost was most of it
         # for the few thousand last rows of a block.
         stamps = self._instants_of(
             {
-                name: cells if name in _HISTORY_FIELDS else cells.gather(last_rows)
-                for name in positions
-                if name != "source_id" and FIELD_BY_NAME[name].type == "timestamp"
-                for cells in (self._column(raw, name),)
+                name: cells
+                for name, cells in read_cells.items()
+                if FIELD_BY_NAME[name].type == "timestamp"
             }
         )
-        for name in positions:
-            if name == "source_id":
-                continue
-            spec = FIELD_BY_NAME[name]
-            cells = self._column(raw, name)
+        for name, read in read_cells.items():
             dtype = pl.Int64() if name == "sequence" else SCHEMA.get(name, pl.String())
+            timestamp = FIELD_BY_NAME[name].type == "timestamp"
             if name in _HISTORY_FIELDS:
-                if spec.type == "timestamp":
-                    values, odd = stamps[name]
+                if timestamp:
+                    columns[name], odd = stamps[name]
                     slow = slow | odd
-                    columns[name] = values
                 else:
-                    columns[name] = self._read(cells, name, dtype)
+                    columns[name] = self._read(read, name, dtype)
                 continue
-            final_cells = cells.gather(last_rows)
-            self._check_cells(cells.filter(cells != final_cells.gather(record)), name)
-            if spec.type == "timestamp":
-                values, odd = stamps[name]
+            cells = self._column(raw, name)
+            self._check_cells(cells.filter(cells != read.gather(record)), name)
+            if timestamp:
+                finals[name], odd = stamps[name]
                 slow_final = slow_final | odd
-                finals[name] = values
             else:
-                finals[name] = self._read(final_cells, name, dtype)
+                finals[name] = self._read(read, name, dtype)
         columns["source_status"] = self._read(
             self._column(raw, "status"), "source_status", pl.String()
         )
